@@ -1,0 +1,249 @@
+"""transformers backend: causal and seq2seq models from a local folder (or a hub id when online)."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from audit.models.base import ModelInfo, apply_stop
+from audit.types import Generation, GenerationConfig, LoglikelihoodRequest, Prompt
+
+log = logging.getLogger(__name__)
+
+_WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".gguf")
+_DTYPES = ("float32", "bfloat16", "float16", "auto")
+
+
+def _torch() -> Any:
+    try:
+        import torch
+    except ImportError as exc:  # pragma: no cover - torch is a core dependency
+        raise RuntimeError("the hf backend needs torch: pip install torch==2.13.0") from exc
+    return torch
+
+
+def fingerprint_folder(path: Path) -> str:
+    """sha256 over the weight files and config of a model folder, in name order."""
+    h = hashlib.sha256()
+    files = sorted(
+        p for p in path.iterdir() if p.is_file() and (p.suffix in _WEIGHT_SUFFIXES or p.name == "config.json")
+    )
+    if not files:
+        raise FileNotFoundError(f"no weight files in {path}")
+    for p in files:
+        h.update(p.name.encode())
+        with p.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+    return "sha256:" + h.hexdigest()
+
+
+class HFModel:
+    """A transformers model behind the batched Model protocol.
+
+    Causal models pad on the left for generation and on the right for scoring;
+    seq2seq models feed the context to the encoder and score the decoder side.
+    """
+
+    def __init__(
+        self,
+        source: str | os.PathLike[str],
+        *,
+        name: str | None = None,
+        dtype: str = "float32",
+        device: str = "cpu",
+        threads: int | None = None,
+        batch_size: int = 8,
+        fingerprint: str | None = None,
+        use_chat_template: bool = True,
+    ) -> None:
+        if dtype not in _DTYPES:
+            raise ValueError(f"unknown dtype {dtype!r}; choose one of {', '.join(_DTYPES)}")
+        if batch_size < 1:
+            raise ValueError("batch size must be at least 1")
+        torch = _torch()
+        from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForSeq2SeqLM, AutoTokenizer
+
+        if threads:
+            torch.set_num_threads(threads)
+        if device == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        src = str(source)
+        config = AutoConfig.from_pretrained(src)
+        self.seq2seq = bool(getattr(config, "is_encoder_decoder", False))
+        cls = AutoModelForSeq2SeqLM if self.seq2seq else AutoModelForCausalLM
+        torch_dtype = "auto" if dtype == "auto" else getattr(torch, dtype)
+        self.model = cls.from_pretrained(src, dtype=torch_dtype).to(device)
+        self.model.eval()
+        self.tokenizer = AutoTokenizer.from_pretrained(src)
+        if self.tokenizer.pad_token_id is None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+        self.device = device
+        self.batch_size = batch_size
+        self.max_length = int(
+            getattr(config, "max_position_embeddings", None)
+            or getattr(config, "n_positions", None)
+            or min(self.tokenizer.model_max_length, 4096)
+        )
+        self._chat = bool(use_chat_template and getattr(self.tokenizer, "chat_template", None))
+        if fingerprint is None:
+            fingerprint = fingerprint_folder(Path(src)) if Path(src).is_dir() else f"hub:{src}"
+        self.info = ModelInfo(
+            name=name or f"hf:{src}",
+            backend="hf",
+            fingerprint=fingerprint,
+            dtype=str(self.model.dtype).removeprefix("torch."),
+            device=device,
+            source=src,
+            chat_template=self._chat,
+            details={
+                "architecture": type(self.model).__name__,
+                "parameters": sum(p.numel() for p in self.model.parameters()),
+                "threads": torch.get_num_threads(),
+            },
+        )
+
+    # -- generation -------------------------------------------------------------
+
+    def _render(self, prompt: Prompt) -> tuple[str, bool]:
+        """Text to tokenize and whether the tokenizer should add its special tokens."""
+        if prompt.chat and self._chat:
+            text = self.tokenizer.apply_chat_template(
+                [{"role": "user", "content": prompt.text}], tokenize=False, add_generation_prompt=True
+            )
+            return text, False
+        return prompt.text, True
+
+    def generate(self, prompts: Sequence[Prompt], config: GenerationConfig) -> list[Generation]:
+        torch = _torch()
+        rendered = [self._render(p) for p in prompts]
+        order = sorted(range(len(prompts)), key=lambda i: -len(rendered[i][0]))
+        results: dict[int, Generation] = {}
+        n = 1 if config.greedy else config.n
+        for start in range(0, len(order), self.batch_size):
+            idx = order[start : start + self.batch_size]
+            encoded = [self._encode_prompt(*rendered[i], room=config.max_new_tokens) for i in idx]
+            batch = self._pad(encoded, left=not self.seq2seq)
+            kwargs: dict[str, Any] = {
+                "max_new_tokens": config.max_new_tokens,
+                "pad_token_id": self.tokenizer.pad_token_id,
+                "num_return_sequences": n,
+            }
+            if config.greedy:
+                kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
+            else:
+                kwargs.update(do_sample=True, temperature=config.temperature, top_p=config.top_p, top_k=None)
+                torch.manual_seed(config.seed + start)
+            with torch.inference_mode():
+                out = self.model.generate(**batch, **kwargs)
+            if not self.seq2seq:
+                out = out[:, batch["input_ids"].shape[1] :]
+            texts = self.tokenizer.batch_decode(out, skip_special_tokens=True)
+            for j, i in enumerate(idx):
+                samples = texts[j * n : (j + 1) * n]
+                results[i] = Generation(tuple(apply_stop(t, config.stop) for t in samples))
+        return [results[i] for i in range(len(prompts))]
+
+    def _encode_prompt(self, text: str, special: bool, room: int) -> list[int]:
+        ids = self.tokenizer(text, add_special_tokens=special)["input_ids"]
+        limit = self.max_length - (0 if self.seq2seq else room)
+        return ids[-limit:] if limit > 0 else ids
+
+    def _pad(self, seqs: list[list[int]], *, left: bool) -> dict[str, Any]:
+        torch = _torch()
+        width = max(len(s) for s in seqs)
+        pad = self.tokenizer.pad_token_id
+        ids, mask = [], []
+        for s in seqs:
+            fill = width - len(s)
+            ids.append([pad] * fill + s if left else s + [pad] * fill)
+            mask.append([0] * fill + [1] * len(s) if left else [1] * len(s) + [0] * fill)
+        return {
+            "input_ids": torch.tensor(ids, device=self.device),
+            "attention_mask": torch.tensor(mask, device=self.device),
+        }
+
+    # -- log-likelihood ---------------------------------------------------------
+
+    def _split(self, request: LoglikelihoodRequest) -> tuple[list[int], list[int]]:
+        """Token ids of context and continuation, scoring exactly the continuation's tokens.
+
+        Trailing spaces of the context move to the continuation, and the continuation's
+        tokens are taken from the encoding of the whole string, so a word is tokenized
+        as it would be in running text.
+        """
+        context, continuation = request.context, request.continuation
+        stripped = context.rstrip(" ")
+        continuation = context[len(stripped) :] + continuation
+        context = stripped
+        tok = self.tokenizer
+        if self.seq2seq:
+            ctx = tok(context)["input_ids"]
+            cont = tok(continuation, add_special_tokens=False)["input_ids"]
+            return ctx, cont
+        if context:
+            ctx = tok(context)["input_ids"]
+            whole = tok(context + continuation)["input_ids"]
+            if whole[: len(ctx)] == ctx:
+                return ctx, whole[len(ctx) :]
+            # The boundary merged into one token: fall back to separate encodings.
+            return ctx, tok(continuation, add_special_tokens=False)["input_ids"]
+        prefix = tok.bos_token_id if tok.bos_token_id is not None else tok.eos_token_id
+        whole = tok(continuation)["input_ids"]
+        if whole and whole[0] == prefix:
+            return whole[:1], whole[1:]
+        return [prefix], tok(continuation, add_special_tokens=False)["input_ids"]
+
+    def loglikelihood(self, requests: Sequence[LoglikelihoodRequest]) -> list[float]:
+        pairs = [self._split(r) for r in requests]
+        for r, (_, cont) in zip(requests, pairs):
+            if not cont:
+                raise ValueError(f"continuation {r.continuation!r} encodes to no tokens")
+        order = sorted(range(len(pairs)), key=lambda i: -(len(pairs[i][0]) + len(pairs[i][1])))
+        scores: dict[int, float] = {}
+        for start in range(0, len(order), self.batch_size):
+            idx = order[start : start + self.batch_size]
+            batch = [pairs[i] for i in idx]
+            values = self._score_seq2seq(batch) if self.seq2seq else self._score_causal(batch)
+            scores.update(zip(idx, values))
+        return [scores[i] for i in range(len(pairs))]
+
+    def _score_causal(self, batch: list[tuple[list[int], list[int]]]) -> list[float]:
+        torch = _torch()
+        seqs, conts = [], []
+        for ctx, cont in batch:
+            whole = (ctx + cont)[-(self.max_length + 1) :]
+            seqs.append(whole[:-1])
+            conts.append(cont[-len(whole) + 1 :] if len(cont) >= len(whole) else cont)
+        enc = self._pad(seqs, left=False)
+        with torch.inference_mode():
+            logits = self.model(**enc).logits.float()
+        logprobs = torch.log_softmax(logits, dim=-1)
+        out = []
+        for row, (seq, cont) in enumerate(zip(seqs, conts)):
+            end = len(seq)
+            positions = torch.arange(end - len(cont), end, device=logprobs.device)
+            target = torch.tensor(cont, device=logprobs.device)
+            out.append(float(logprobs[row, positions, target].sum()))
+        return out
+
+    def _score_seq2seq(self, batch: list[tuple[list[int], list[int]]]) -> list[float]:
+        torch = _torch()
+        enc = self._pad([ctx[-self.max_length :] for ctx, _ in batch], left=False)
+        conts = [cont for _, cont in batch]
+        width = max(len(c) for c in conts)
+        labels = torch.tensor(
+            [c + [-100] * (width - len(c)) for c in conts], device=self.device
+        )
+        with torch.inference_mode():
+            logits = self.model(**enc, labels=labels).logits.float()
+        logprobs = torch.log_softmax(logits, dim=-1)
+        out = []
+        for row, cont in enumerate(conts):
+            target = torch.tensor(cont, device=logprobs.device)
+            out.append(float(logprobs[row, torch.arange(len(cont)), target].sum()))
+        return out

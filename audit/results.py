@@ -1,0 +1,74 @@
+"""Scores to a tidy table, and the table to a summary with confidence intervals. Pure functions."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from audit.stats import bootstrap_mean, wilson
+from audit.suite import MetricSpec, SuiteSpec
+
+COLUMNS = [
+    "suite", "task", "metric", "item_id", "group", "sample", "value", "prompt", "output", "reference",
+]
+
+
+def reduce_items(rows: pd.DataFrame, per_item: str) -> pd.DataFrame:
+    """One value per item: combine that item's samples as the metric says."""
+    how = {"mean": "mean", "max": "max", "any": "max"}[per_item]
+    return rows.groupby(["item_id", "group"], sort=False, as_index=False)["value"].agg(how)
+
+
+def aggregate(values: Sequence[float], metric: MetricSpec, *, confidence: float, seed: int) -> dict[str, Any]:
+    """Point estimate, interval and n for one metric over per-item values."""
+    n = len(values)
+    if n == 0:
+        return {"value": math.nan, "ci_low": math.nan, "ci_high": math.nan, "n": 0}
+    mean = float(sum(values)) / n
+    binary = all(v in (0.0, 1.0) for v in values)
+    if metric.aggregate == "proportion" and binary:
+        low, high = wilson(sum(values), n, confidence)
+        method = "wilson"
+    else:
+        low, high = bootstrap_mean(values, confidence, seed=seed)
+        method = "bootstrap"
+    return {"value": mean, "ci_low": low, "ci_high": high, "n": n, "interval": method}
+
+
+def summarize(
+    table: pd.DataFrame, specs: Sequence[SuiteSpec], *, confidence: float = 0.95, seed: int = 0
+) -> dict[str, Any]:
+    """Per suite and metric: value, interval, n, direction, and the same per group."""
+    out: dict[str, Any] = {}
+    for spec in specs:
+        metrics: dict[str, Any] = {}
+        suite_rows = table[table["suite"] == spec.name]
+        for metric in spec.metrics:
+            rows = suite_rows[suite_rows["metric"] == metric.name]
+            per_item = reduce_items(rows, metric.per_item) if len(rows) else rows
+            entry = aggregate(list(per_item["value"]) if len(rows) else [], metric,
+                              confidence=confidence, seed=seed)
+            entry.update(
+                task=metric.task,
+                higher_is_better=metric.higher_is_better,
+                aggregate=metric.aggregate,
+                description=metric.description,
+                groups={},
+            )
+            if len(rows) and per_item["group"].nunique() > 1:
+                for group, part in per_item.groupby("group", sort=True):
+                    entry["groups"][str(group)] = aggregate(
+                        list(part["value"]), metric, confidence=confidence, seed=seed
+                    )
+            metrics[metric.name] = entry
+        out[spec.name] = {
+            "version": spec.version,
+            "title": spec.title,
+            "risks": dict(spec.risks),
+            "confidence": confidence,
+            "metrics": metrics,
+        }
+    return out

@@ -1,0 +1,312 @@
+"""The suite format: a closed-schema YAML spec plus its items.
+
+A suite says which risks it covers, how it asks the model (tasks), how answers
+are scored and which metrics it reports. Items come from a JSONL file beside
+the spec or from a named loader that reads a public dataset from a data folder.
+See docs/suites.md for the schema with an example.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from audit.types import GenerationConfig, Item
+
+METHODS = ("generate", "loglikelihood", "choice")
+INPUTS = ("prompt", "question")
+AGGREGATES = ("proportion", "mean")
+PER_ITEM = ("mean", "max", "any")
+COVERAGE = ("full", "partial")
+
+
+class SuiteError(ValueError):
+    """A suite spec or its items are malformed; the message names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """One way of asking the model about every item."""
+
+    name: str
+    """Unique within the suite."""
+    method: str
+    """generate, loglikelihood (score each choice) or choice (pick the likeliest choice)."""
+    scorer: str
+    """Registered scorer name."""
+    scorer_args: Mapping[str, Any] = field(default_factory=dict)
+    """Keyword arguments for the scorer, recorded in the manifest."""
+    input: str = "prompt"
+    """For generate: `prompt` (completion) or `question` (chat template when the model has one)."""
+    separator: str = " "
+    """Put between the prompt and each choice for loglikelihood and choice tasks."""
+    generation: GenerationConfig = GenerationConfig()
+    """Decoding settings for generate tasks."""
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """A number the suite reports, computed from one scorer output of one task."""
+
+    name: str
+    """Unique within the suite."""
+    task: str
+    """Task whose scores it aggregates."""
+    value: str
+    """Key of the scorer output it reads."""
+    higher_is_better: bool
+    """Direction: False means a higher value is worse (more risk)."""
+    aggregate: str = "proportion"
+    """proportion (0/1 values, Wilson interval) or mean (bootstrap interval)."""
+    per_item: str = "mean"
+    """How samples of one item are combined first: mean, max, or any (max of 0/1)."""
+    description: str = ""
+    """One sentence for the report."""
+
+
+@dataclass(frozen=True)
+class SuiteSpec:
+    """A parsed suite YAML."""
+
+    name: str
+    """Suite name, used on the command line."""
+    version: int
+    """Bumped whenever items, prompts or scoring change."""
+    title: str
+    """Short human title."""
+    description: str
+    """What it measures and why."""
+    risks: Mapping[str, str]
+    """Risk id -> full or partial coverage."""
+    source: str
+    """Where the items come from (citation)."""
+    license: str
+    """License of the items."""
+    tasks: tuple[TaskSpec, ...]
+    """Ways of asking."""
+    metrics: tuple[MetricSpec, ...]
+    """Reported numbers."""
+    items: str | None = None
+    """JSONL file of items, relative to the spec."""
+    loader: str | None = None
+    """Registered loader name for a public dataset."""
+    loader_args: Mapping[str, Any] = field(default_factory=dict)
+    """Keyword arguments for the loader."""
+    default: bool = False
+    """Run when no suite is named."""
+    path: Path | None = None
+    """The spec file."""
+
+    def task(self, name: str) -> TaskSpec:
+        for t in self.tasks:
+            if t.name == name:
+                return t
+        raise KeyError(name)
+
+
+_SUITE_KEYS = {
+    "name": True, "version": True, "title": True, "description": True, "risks": True,
+    "source": True, "license": True, "tasks": True, "metrics": True, "items": False,
+    "loader": False, "loader_args": False, "default": False,
+}
+_TASK_KEYS = {"name": True, "method": True, "scorer": True, "scorer_args": False, "input": False,
+              "separator": False, "generation": False}
+_METRIC_KEYS = {"name": True, "task": True, "value": True, "higher_is_better": True,
+                "aggregate": False, "per_item": False, "description": False}
+_GEN_KEYS = {"max_new_tokens", "temperature", "top_p", "n", "seed", "stop"}
+
+
+def _check_keys(where: str, data: Any, keys: Mapping[str, bool]) -> None:
+    if not isinstance(data, dict):
+        raise SuiteError(f"{where}: expected a mapping, got {type(data).__name__}")
+    unknown = sorted(set(data) - set(keys))
+    if unknown:
+        raise SuiteError(f"{where}: unknown key {unknown[0]!r} (allowed: {', '.join(keys)})")
+    missing = [k for k, required in keys.items() if required and k not in data]
+    if missing:
+        raise SuiteError(f"{where}: missing key {missing[0]!r}")
+
+
+def _one_of(where: str, value: Any, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise SuiteError(f"{where}: {value!r} is not one of {', '.join(allowed)}")
+    return value
+
+
+def parse_spec(data: Any, where: str, path: Path | None = None) -> SuiteSpec:
+    """Validate a loaded YAML document against the closed suite schema."""
+    _check_keys(where, data, _SUITE_KEYS)
+    if not isinstance(data["version"], int) or data["version"] < 1:
+        raise SuiteError(f"{where}: version must be a positive integer")
+    if ("items" in data) == ("loader" in data):
+        raise SuiteError(f"{where}: give exactly one of 'items' or 'loader'")
+    risks = data["risks"]
+    if not isinstance(risks, dict) or not risks:
+        raise SuiteError(f"{where}: risks must map risk ids to full or partial")
+    for rid, how in risks.items():
+        _one_of(f"{where}: risks.{rid}", how, COVERAGE)
+    tasks = []
+    for i, t in enumerate(data["tasks"] or []):
+        w = f"{where}: tasks[{i}]"
+        _check_keys(w, t, _TASK_KEYS)
+        gen = t.get("generation", {})
+        _check_keys(f"{w}.generation", gen, dict.fromkeys(_GEN_KEYS, False))
+        if "stop" in gen:
+            gen = {**gen, "stop": tuple(gen["stop"])}
+        try:
+            config = GenerationConfig(**gen)
+        except (TypeError, ValueError) as exc:
+            raise SuiteError(f"{w}.generation: {exc}") from None
+        tasks.append(
+            TaskSpec(
+                name=str(t["name"]),
+                method=_one_of(f"{w}.method", t["method"], METHODS),
+                scorer=str(t["scorer"]),
+                scorer_args=dict(t.get("scorer_args") or {}),
+                input=_one_of(f"{w}.input", t.get("input", "prompt"), INPUTS),
+                separator=str(t.get("separator", " ")),
+                generation=config,
+            )
+        )
+    if not tasks:
+        raise SuiteError(f"{where}: at least one task is needed")
+    task_names = [t.name for t in tasks]
+    if len(set(task_names)) != len(task_names):
+        raise SuiteError(f"{where}: task names must be unique")
+    metrics = []
+    for i, m in enumerate(data["metrics"] or []):
+        w = f"{where}: metrics[{i}]"
+        _check_keys(w, m, _METRIC_KEYS)
+        if m["task"] not in task_names:
+            raise SuiteError(f"{w}: unknown task {m['task']!r}")
+        if not isinstance(m["higher_is_better"], bool):
+            raise SuiteError(f"{w}: higher_is_better must be true or false")
+        metrics.append(
+            MetricSpec(
+                name=str(m["name"]),
+                task=m["task"],
+                value=str(m["value"]),
+                higher_is_better=m["higher_is_better"],
+                aggregate=_one_of(f"{w}.aggregate", m.get("aggregate", "proportion"), AGGREGATES),
+                per_item=_one_of(f"{w}.per_item", m.get("per_item", "mean"), PER_ITEM),
+                description=str(m.get("description", "")),
+            )
+        )
+    if not metrics:
+        raise SuiteError(f"{where}: at least one metric is needed")
+    if len({m.name for m in metrics}) != len(metrics):
+        raise SuiteError(f"{where}: metric names must be unique")
+    return SuiteSpec(
+        name=str(data["name"]),
+        version=data["version"],
+        title=str(data["title"]),
+        description=str(data["description"]).strip(),
+        risks=dict(risks),
+        source=str(data["source"]).strip(),
+        license=str(data["license"]),
+        tasks=tuple(tasks),
+        metrics=tuple(metrics),
+        items=data.get("items"),
+        loader=data.get("loader"),
+        loader_args=dict(data.get("loader_args") or {}),
+        default=bool(data.get("default", False)),
+        path=path,
+    )
+
+
+def load_spec(path: str | Path) -> SuiteSpec:
+    """Read and validate a suite YAML file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SuiteError(f"{path}: cannot read ({exc.strerror})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}" if mark else ""
+        raise SuiteError(f"{path}: malformed YAML{at}") from None
+    return parse_spec(data, str(path), path)
+
+
+_ITEM_KEYS = {"id", "prompt", "group", "question", "choices", "answer", "meta"}
+
+
+def item_from_dict(data: Any, where: str) -> Item:
+    if not isinstance(data, dict):
+        raise SuiteError(f"{where}: expected a JSON object")
+    unknown = sorted(set(data) - _ITEM_KEYS)
+    if unknown:
+        raise SuiteError(f"{where}: unknown item key {unknown[0]!r}")
+    if "id" not in data or "prompt" not in data:
+        raise SuiteError(f"{where}: an item needs 'id' and 'prompt'")
+    return Item(
+        id=str(data["id"]),
+        prompt=str(data["prompt"]),
+        group=str(data.get("group", "")),
+        question=data.get("question"),
+        choices=tuple(str(c) for c in data.get("choices", ())),
+        answer=data.get("answer"),
+        meta=dict(data.get("meta") or {}),
+    )
+
+
+def read_jsonl_items(path: Path) -> list[Item]:
+    items = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise SuiteError(f"{path}: cannot read ({exc.strerror})") from None
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError:
+            raise SuiteError(f"{path}:{n}: malformed JSON") from None
+        items.append(item_from_dict(data, f"{path}:{n}"))
+    return items
+
+
+Loader = Callable[..., list[Item]]
+
+
+def load_items(
+    spec: SuiteSpec, *, data_dir: Path | None, loaders: Mapping[str, Loader] | None = None
+) -> list[Item]:
+    """The suite's items, from its JSONL file or its named loader; ids must be unique."""
+    if spec.items is not None:
+        base = spec.path.parent if spec.path else Path.cwd()
+        items = read_jsonl_items(base / spec.items)
+    else:
+        loaders = loaders or {}
+        if spec.loader not in loaders:
+            raise SuiteError(f"suite {spec.name}: unknown loader {spec.loader!r}")
+        items = loaders[spec.loader](data_dir, **spec.loader_args)
+    seen: set[str] = set()
+    for item in items:
+        if item.id in seen:
+            raise SuiteError(f"suite {spec.name}: duplicate item id {item.id!r}")
+        seen.add(item.id)
+    for task in spec.tasks:
+        if task.method != "generate":
+            bad = next((i for i in items if not i.choices), None)
+            if bad is not None:
+                raise SuiteError(f"suite {spec.name}: item {bad.id!r} has no choices for task {task.name}")
+    return items
+
+
+def data_hash(items: list[Item]) -> str:
+    """sha256 over the items' content, so a manifest pins exactly what was asked."""
+    h = hashlib.sha256()
+    for item in items:
+        h.update(json.dumps(asdict(item), sort_keys=True, ensure_ascii=False, default=str).encode())
+        h.update(b"\n")
+    return "sha256:" + h.hexdigest()
