@@ -1,0 +1,58 @@
+"""`riskaudit list risks|suites|models`."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("list", help="list the risks, suites or built-in models")
+    p.add_argument("what", choices=["risks", "suites", "models"])
+    p.set_defaults(handler=run)
+
+
+def registered_coverage() -> dict[str, Any]:
+    """Coverage of every risk by the suites shipped (derived, never typed by hand)."""
+    import probes
+    import taxonomy
+
+    return taxonomy.coverage({name: probes.spec(name).risks for name in probes.available()})
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.what == "risks":
+        import taxonomy
+
+        tax = taxonomy.load()
+        cov = registered_coverage()
+        for area in tax.areas:
+            print(f"{area.id}. {area.name}")
+            for risk in tax.risks_in(area.id):
+                c = cov[risk.id]
+                suites = ", ".join(c.suites) or "-"
+                print(f"  {risk.id}  {c.status:<8} {risk.name}  [suites: {suites}]")
+    elif args.what == "suites":
+        import probes
+        from audit.suite import SuiteError
+
+        print(f"{'suite':<18} {'ver':>3}  {'risks':<12} {'methods':<22} items")
+        for name in probes.available():
+            spec = probes.spec(name)
+            try:
+                count = str(len(probes.load(name).items))
+            except SuiteError:
+                count = "needs data"
+            methods = ",".join(dict.fromkeys(t.method for t in spec.tasks))
+            print(f"{name:<18} {spec.version:>3}  {','.join(spec.risks):<12} {methods:<22} {count}")
+    else:
+        from audit.models.builtin import ALIASES, converted_dir, installed
+
+        print(f"{'model':<14} {'installed':<10} {'converted':<10} description")
+        print(f"{'fake':<14} {'yes':<10} {'-':<10} deterministic test model, no weights")
+        for name, alias in ALIASES.items():
+            ok = "yes" if installed(name) else "no"
+            conv = "yes" if (converted_dir(name) / "riskaudit-source.json").exists() else "no"
+            print(f"{name:<14} {ok:<10} {conv:<10} {alias.description} ({alias.license})")
+        print("hf:PATH        any transformers causal or seq2seq model folder (or hub id when online)")
+    return 0

@@ -1,0 +1,137 @@
+"""`riskaudit run`: audit one or more models with suites into run directories."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("run", help="audit a model and write a run directory with report.html")
+    p.add_argument("--model", "-m", action="append", dest="models", metavar="MODEL",
+                   help="fake, smollm2-135m, gemma3-270m or hf:PATH (repeat to audit several; "
+                   "default smollm2-135m)")
+    p.add_argument("--suite", "-s", action="append", dest="suites", metavar="SUITE",
+                   help="suite to run (repeat; default: the default suites)")
+    p.add_argument("--out", "-o", type=Path, default=None,
+                   help="run directory (several models: one folder per model inside it); "
+                   "default runs/<model>")
+    p.add_argument("--limit", type=_positive, default=None, help="first N items of each suite")
+    p.add_argument("--seed", type=int, default=0, help="seed for sampling and bootstrap intervals")
+    p.add_argument("--samples", type=_positive, default=None,
+                   help="samples per prompt for sampling tasks (overrides the suite)")
+    p.add_argument("--batch-size", type=_positive, default=8, help="prompts per forward pass")
+    p.add_argument("--dtype", default="float32", choices=["float32", "bfloat16", "float16", "auto"])
+    p.add_argument("--device", default="cpu", help="cpu, cuda or auto")
+    p.add_argument("--threads", type=_positive, default=None, help="torch threads")
+    p.add_argument("--data-dir", type=Path, default=None,
+                   help="folder of public datasets (default: $RISKAUDIT_DATA)")
+    p.add_argument("--no-cache", action="store_true",
+                   help="keep answers in memory only (no resume, no reuse across runs)")
+    p.add_argument("--no-report", action="store_true", help="skip writing report.html")
+    p.set_defaults(handler=run)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def slug(model: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", model.removeprefix("hf:")).strip("._") or "model"
+
+
+class _Bar:
+    """tqdm progress bar over model requests (shown on a terminal only)."""
+
+    def __init__(self) -> None:
+        self._bar: Any = None
+
+    def start(self, total: int, description: str) -> None:
+        from tqdm import tqdm
+
+        if total:
+            self._bar = tqdm(total=total, desc=description, unit="req", file=sys.stderr,
+                             disable=None, dynamic_ncols=True)
+
+    def advance(self, n: int) -> None:
+        if self._bar is not None:
+            self._bar.update(n)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
+def _raise_interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def run(args: argparse.Namespace) -> int:
+    import probes
+    from audit.cache import ResponseCache
+    from audit.cli import UserError
+    from audit.models import DEFAULT_MODEL, ModelOptions, load_model
+    from audit.models.builtin import cache_dir
+    from audit.runner import RunOptions, Runner
+
+    models = args.models or [DEFAULT_MODEL]
+    if len(set(models)) != len(models):
+        raise UserError("the same --model is given twice")
+    names = args.suites or probes.default_suites()
+    if args.data_dir is not None and not args.data_dir.is_dir():
+        raise UserError(f"--data-dir {args.data_dir} is not a folder")
+    suites = [probes.load(n, data_dir=args.data_dir, limit=args.limit) for n in dict.fromkeys(names)]
+    options = ModelOptions(dtype=args.dtype, device=args.device, threads=args.threads,
+                           batch_size=args.batch_size)
+    signal.signal(signal.SIGTERM, _raise_interrupt)  # `kill` saves state like Ctrl-C does
+    cache = ResponseCache(None if args.no_cache else cache_dir() / "responses.sqlite")
+    out_dirs = []
+    for name in models:
+        if args.out is None:
+            out = Path("runs") / slug(name)
+        else:
+            out = args.out if len(models) == 1 else args.out / slug(name)
+        t0 = time.perf_counter()
+        model = load_model(name, options)
+        load_s = time.perf_counter() - t0
+        extra = {
+            "command": ["riskaudit", *sys.argv[1:]],
+            "limit": args.limit,
+            "data_dir": str(args.data_dir or probes.data_dir_from_env() or ""),
+            "model_options": vars(options),
+            "model_load_s": round(load_s, 3),
+        }
+        runner = Runner(model, suites, out, cache=cache, progress=_Bar(),
+                        options=RunOptions(seed=args.seed, samples=args.samples, extra=extra))
+        summary = runner.run()
+        _print_summary(name, summary, runner)
+        if not args.no_report:
+            from audit.commands.report import render
+
+            render(out)
+        out_dirs.append(out)
+    cache.close()
+    for out in out_dirs:
+        print(out / "report.html" if not args.no_report else out)
+    return 0
+
+
+def _print_summary(model: str, summary: dict[str, Any], runner: Any) -> None:
+    print(f"{model}: {runner.counts.model_calls} model calls, {runner.counts.cache_hits} from cache")
+    for suite, data in summary.items():
+        for metric, m in data["metrics"].items():
+            arrow = "higher is better" if m["higher_is_better"] else "lower is better"
+            print(f"  {suite}.{metric:<24} {m['value']:.3f} [{m['ci_low']:.3f}, {m['ci_high']:.3f}]"
+                  f"  n={m['n']}  ({arrow})")

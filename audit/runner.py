@@ -1,0 +1,347 @@
+"""Runs suites against a model and writes a run directory.
+
+Flow: items -> requests -> (cache | model, batched) -> responses -> scorers ->
+tidy table -> summary. Every model answer is committed to the cache and
+appended to responses.jsonl as soon as its batch finishes, so an interrupted
+run re-run with the same arguments resumes, and a finished one makes no calls.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import platform
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Protocol
+
+import pandas as pd
+
+from audit.cache import ResponseCache
+from audit.models.base import Model
+from audit.results import COLUMNS, summarize
+from audit.scorers import get_scorer
+from audit.scorers.basic import chosen
+from audit.suite import SuiteSpec, TaskSpec
+from audit.types import (
+    GenerationConfig,
+    Item,
+    LoglikelihoodRequest,
+    Prompt,
+    Response,
+    generation_key,
+    loglikelihood_key,
+)
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "manifest.json"
+RESPONSES = "responses.jsonl"
+RESULTS = "results.parquet"
+SUMMARY = "summary.json"
+LIBRARIES = ("riskaudit", "torch", "transformers", "numpy", "pandas", "pyarrow", "jinja2")
+
+
+class Progress(Protocol):
+    """Progress sink the caller supplies (the CLI draws a bar; library code never prints)."""
+
+    def start(self, total: int, description: str) -> None: ...
+    def advance(self, n: int) -> None: ...
+    def close(self) -> None: ...
+
+
+class _Silent:
+    def start(self, total: int, description: str) -> None: ...
+    def advance(self, n: int) -> None: ...
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class LoadedSuite:
+    """A suite spec with its items resolved."""
+
+    spec: SuiteSpec
+    """The parsed YAML."""
+    items: tuple[Item, ...]
+    """Items to ask, after any limit."""
+    data_hash: str
+    """sha256 of the items, recorded in the manifest."""
+    data_source: str = ""
+    """Where the items were read from."""
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Knobs of one audit run, all recorded in the manifest."""
+
+    seed: int = 0
+    """Seed for sampling and bootstrap intervals."""
+    samples: int | None = None
+    """Override of samples per prompt for sampling tasks."""
+    confidence: float = 0.95
+    """Confidence level of reported intervals."""
+    chunk: int = 32
+    """Requests sent to the model between cache commits."""
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Caller facts to record (command line, limit, data dir)."""
+
+
+@dataclass
+class _Counts:
+    model_calls: int = 0
+    cache_hits: int = 0
+
+
+def _task_config(task: TaskSpec, options: RunOptions) -> GenerationConfig:
+    config = replace(task.generation, seed=options.seed)
+    if options.samples is not None and not config.greedy:
+        config = replace(config, n=options.samples)
+    return config
+
+
+def _prompt(item: Item, task: TaskSpec, chat: bool) -> Prompt:
+    """The question in the chat template when asked for and the model has one, else the prompt."""
+    if task.input == "question" and item.question and chat:
+        return Prompt(item.question, chat=True)
+    return Prompt(item.prompt)
+
+
+def _ll_requests(item: Item, task: TaskSpec) -> list[LoglikelihoodRequest]:
+    return [LoglikelihoodRequest(item.prompt, task.separator + c) for c in item.choices]
+
+
+def library_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def _write_json(path: Path, data: Any) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+    tmp.replace(path)
+
+
+class Runner:
+    """Executes one audit into `out_dir` with a cache shared across runs."""
+
+    def __init__(
+        self,
+        model: Model,
+        suites: Sequence[LoadedSuite],
+        out_dir: Path,
+        *,
+        cache: ResponseCache,
+        options: RunOptions = RunOptions(),
+        progress: Progress | None = None,
+    ) -> None:
+        self.model = model
+        self.suites = list(suites)
+        self.out = Path(out_dir)
+        self.cache = cache
+        self.options = options
+        self.progress = progress or _Silent()
+        self.counts = _Counts()
+        self.durations: dict[str, float] = {}
+        self._fp = model.info.fingerprint
+        self._recorded: set[str] = set()
+
+    # -- manifest ---------------------------------------------------------------
+
+    def _manifest(self, status: str, started: str, scorers: dict[str, Any]) -> dict[str, Any]:
+        info = self.model.info
+        return {
+            "status": status,
+            "started": started,
+            "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "model": asdict(info),
+            "libraries": library_versions(),
+            "seed": self.options.seed,
+            "confidence": self.options.confidence,
+            "samples_override": self.options.samples,
+            "suites": [
+                {
+                    "name": s.spec.name,
+                    "version": s.spec.version,
+                    "risks": dict(s.spec.risks),
+                    "items": len(s.items),
+                    "data_hash": s.data_hash,
+                    "data_source": s.data_source,
+                    "tasks": [
+                        {"name": t.name, "method": t.method, "scorer": t.scorer,
+                         "generation": asdict(_task_config(t, self.options))
+                         if t.method == "generate" else None}
+                        for t in s.spec.tasks
+                    ],
+                }
+                for s in self.suites
+            ],
+            "scorers": scorers,
+            "model_calls": self.counts.model_calls,
+            "cache_hits": self.counts.cache_hits,
+            "durations_s": {k: round(v, 3) for k, v in self.durations.items()},
+            **self.options.extra,
+        }
+
+    # -- model calls ------------------------------------------------------------
+
+    def _load_recorded(self) -> None:
+        path = self.out / RESPONSES
+        if not path.exists():
+            return
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # a line cut by an interruption; its answer is in the cache or re-asked
+            if record.get("fingerprint") == self._fp:
+                self._recorded.add(record["key"])
+
+    def _record(self, records: list[dict[str, Any]]) -> None:
+        fresh = [r for r in records if r["key"] not in self._recorded]
+        if not fresh:
+            return
+        with (self.out / RESPONSES).open("a", encoding="utf-8") as fh:
+            for r in fresh:
+                fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+                self._recorded.add(r["key"])
+
+    def _resolve(self, kind: str, pending: dict[str, Any], config: GenerationConfig | None) -> dict[str, Any]:
+        """Answers for `pending` (key -> request): from the cache, else from the model in chunks."""
+        answers = self.cache.get_many(self._fp, pending)
+        self.counts.cache_hits += len(answers)
+        hit_records = [
+            {"fingerprint": self._fp, "key": k, "kind": kind, "request": asdict(pending[k]),
+             "response": v, "source": "cache"}
+            for k, v in answers.items()
+        ]
+        self._record(hit_records)
+        missing = [k for k in pending if k not in answers]
+        if not missing:
+            return answers
+        size = max(1, self.options.chunk)
+        for start in range(0, len(missing), size):
+            keys = missing[start : start + size]
+            requests = [pending[k] for k in keys]
+            t0 = time.perf_counter()
+            if kind == "generate":
+                assert config is not None
+                values: list[Any] = [list(g.texts) for g in self.model.generate(requests, config)]
+            else:
+                values = list(self.model.loglikelihood(requests))
+            self.durations["model"] = self.durations.get("model", 0.0) + time.perf_counter() - t0
+            fresh = dict(zip(keys, values, strict=True))
+            self.cache.put_many(self._fp, fresh)
+            self._record(
+                [{"fingerprint": self._fp, "key": k, "kind": kind, "request": asdict(pending[k]),
+                  "response": v, "source": "model"} for k, v in fresh.items()]
+            )
+            self.counts.model_calls += len(keys)
+            answers.update(fresh)
+            self.progress.advance(len(keys))
+        return answers
+
+    def _responses(self, suite: LoadedSuite, task: TaskSpec) -> list[Response]:
+        items = suite.items
+        if task.method == "generate":
+            config = _task_config(task, self.options)
+            prompts = [_prompt(i, task, self.model.info.chat_template) for i in items]
+            keys = [generation_key(p, config) for p in prompts]
+            answers = self._resolve("generate", dict(zip(keys, prompts)), config)
+            return [
+                Response(i.id, task.name, p.text, texts=tuple(answers[k]))
+                for i, p, k in zip(items, prompts, keys)
+            ]
+        per_item = [_ll_requests(i, task) for i in items]
+        keyed = {loglikelihood_key(r): r for reqs in per_item for r in reqs}
+        answers = self._resolve("loglikelihood", keyed, None)
+        return [
+            Response(i.id, task.name, i.prompt,
+                     loglikelihoods=tuple(float(answers[loglikelihood_key(r)]) for r in reqs))
+            for i, reqs in zip(items, per_item)
+        ]
+
+    def _pending_count(self) -> int:
+        total = 0
+        for suite in self.suites:
+            for task in suite.spec.tasks:
+                if task.method == "generate":
+                    config = _task_config(task, self.options)
+                    chat = self.model.info.chat_template
+                    keys = {generation_key(_prompt(i, task, chat), config) for i in suite.items}
+                else:
+                    keys = {loglikelihood_key(r) for i in suite.items for r in _ll_requests(i, task)}
+                total += len(keys) - len(self.cache.get_many(self._fp, keys))
+        return total
+
+    # -- scoring ----------------------------------------------------------------
+
+    def _rows(self, suite: LoadedSuite, task: TaskSpec, responses: list[Response],
+              scorer_cache: dict[str, Any]) -> list[dict[str, Any]]:
+        scorer = get_scorer(task.scorer, **task.scorer_args)
+        scorer_cache[f"{suite.spec.name}.{task.name}"] = scorer.describe()
+        scores = scorer.score(suite.items, responses)
+        rows = []
+        metrics = [m for m in suite.spec.metrics if m.task == task.name]
+        for item, response, per_sample in zip(suite.items, responses, scores, strict=True):
+            reference = item.choices[item.answer] if isinstance(item.answer, int) and item.choices \
+                else ("" if item.answer is None else str(item.answer))
+            for sample, values in enumerate(per_sample):
+                output = response.texts[sample] if response.texts else chosen(response, item)
+                for metric in metrics:
+                    if metric.value not in values:
+                        raise KeyError(
+                            f"suite {suite.spec.name}: scorer {task.scorer} gives no {metric.value!r}"
+                        )
+                    rows.append(
+                        {"suite": suite.spec.name, "task": task.name, "metric": metric.name,
+                         "item_id": item.id, "group": item.group, "sample": sample,
+                         "value": float(values[metric.value]), "prompt": response.prompt,
+                         "output": output, "reference": reference}
+                    )
+        return rows
+
+    # -- the run ----------------------------------------------------------------
+
+    def run(self) -> dict[str, Any]:
+        """Execute, write the run directory, and return the summary."""
+        self.out.mkdir(parents=True, exist_ok=True)
+        started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        scorers: dict[str, Any] = {}
+        self._load_recorded()
+        t0 = time.perf_counter()
+        _write_json(self.out / MANIFEST, self._manifest("running", started, scorers))
+        try:
+            self.progress.start(self._pending_count(), f"{self.model.info.name}")
+            rows: list[dict[str, Any]] = []
+            responses = {}
+            for suite in self.suites:
+                for task in suite.spec.tasks:
+                    responses[(suite.spec.name, task.name)] = self._responses(suite, task)
+            self.progress.close()
+            t1 = time.perf_counter()
+            for suite in self.suites:
+                for task in suite.spec.tasks:
+                    rows += self._rows(suite, task, responses[(suite.spec.name, task.name)], scorers)
+            self.durations["scoring"] = time.perf_counter() - t1
+        except BaseException:
+            self.progress.close()
+            self.durations["total"] = time.perf_counter() - t0
+            _write_json(self.out / MANIFEST, self._manifest("interrupted", started, scorers))
+            raise
+        table = pd.DataFrame(rows, columns=COLUMNS)
+        table.to_parquet(self.out / RESULTS, index=False)
+        summary = summarize(table, [s.spec for s in self.suites],
+                            confidence=self.options.confidence, seed=self.options.seed)
+        _write_json(self.out / SUMMARY, {"model": self.model.info.name, "suites": summary})
+        self.durations["total"] = time.perf_counter() - t0
+        _write_json(self.out / MANIFEST, self._manifest("complete", started, scorers))
+        return summary
