@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from audit.aggregates import BUILTIN, get_aggregator
 from audit.stats import bootstrap_mean, wilson
 from audit.suite import MetricSpec, SuiteSpec
 
@@ -39,14 +40,33 @@ def aggregate(values: Sequence[float], metric: MetricSpec, *, confidence: float,
 
 
 def summarize(
-    table: pd.DataFrame, specs: Sequence[SuiteSpec], *, confidence: float = 0.95, seed: int = 0
+    table: pd.DataFrame,
+    specs: Sequence[SuiteSpec],
+    *,
+    scores: pd.DataFrame | None = None,
+    confidence: float = 0.95,
+    seed: int = 0,
 ) -> dict[str, Any]:
-    """Per suite and metric: value, interval, n, direction, and the same per group."""
+    """Per suite and metric: value, interval, n, direction, and the same per group.
+
+    `scores` is the wide score table (one row per item x sample, a column per scorer
+    output); metrics with a registered aggregator are computed from it.
+    """
     out: dict[str, Any] = {}
     for spec in specs:
         metrics: dict[str, Any] = {}
         suite_rows = table[table["suite"] == spec.name]
         for metric in spec.metrics:
+            if metric.aggregate not in BUILTIN:
+                part = scores[(scores["suite"] == spec.name) & (scores["task"] == metric.task)] \
+                    if scores is not None else pd.DataFrame()
+                entry = dict(get_aggregator(metric.aggregate)(part, metric, confidence=confidence,
+                                                              seed=seed))
+                entry.setdefault("groups", {})
+                entry.update(task=metric.task, higher_is_better=metric.higher_is_better,
+                             aggregate=metric.aggregate, description=metric.description)
+                metrics[metric.name] = entry
+                continue
             rows = suite_rows[suite_rows["metric"] == metric.name]
             per_item = reduce_items(rows, metric.per_item) if len(rows) else rows
             entry = aggregate(list(per_item["value"]) if len(rows) else [], metric,

@@ -43,6 +43,7 @@ MANIFEST = "manifest.json"
 RESPONSES = "responses.jsonl"
 RESULTS = "results.parquet"
 SUMMARY = "summary.json"
+SCORES = "scores.parquet"
 LIBRARIES = ("riskaudit", "torch", "transformers", "numpy", "pandas", "pyarrow", "jinja2")
 
 
@@ -285,7 +286,8 @@ class Runner:
     # -- scoring ----------------------------------------------------------------
 
     def _rows(self, suite: LoadedSuite, task: TaskSpec, responses: list[Response],
-              scorer_cache: dict[str, Any]) -> list[dict[str, Any]]:
+              scorer_cache: dict[str, Any], wide: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Tidy rows (item x sample x metric); the scorer's raw outputs go to `wide`."""
         scorer = get_scorer(task.scorer, **task.scorer_args)
         scorer_cache[f"{suite.spec.name}.{task.name}"] = scorer.describe()
         scores = scorer.score(suite.items, responses)
@@ -295,6 +297,8 @@ class Runner:
             reference = item.choices[item.answer] if isinstance(item.answer, int) and item.choices \
                 else ("" if item.answer is None else str(item.answer))
             for sample, values in enumerate(per_sample):
+                wide.append({"suite": suite.spec.name, "task": task.name, "item_id": item.id,
+                             "group": item.group, "sample": sample, **values})
                 output = response.texts[sample] if response.texts else chosen(response, item)
                 for metric in metrics:
                     if metric.value not in values:
@@ -322,6 +326,7 @@ class Runner:
         try:
             self.progress.start(self._pending_count(), f"{self.model.info.name}")
             rows: list[dict[str, Any]] = []
+            wide: list[dict[str, Any]] = []
             responses = {}
             for suite in self.suites:
                 for task in suite.spec.tasks:
@@ -330,7 +335,8 @@ class Runner:
             t1 = time.perf_counter()
             for suite in self.suites:
                 for task in suite.spec.tasks:
-                    rows += self._rows(suite, task, responses[(suite.spec.name, task.name)], scorers)
+                    rows += self._rows(suite, task, responses[(suite.spec.name, task.name)], scorers,
+                                       wide)
             self.durations["scoring"] = time.perf_counter() - t1
         except BaseException:
             self.progress.close()
@@ -339,7 +345,9 @@ class Runner:
             raise
         table = pd.DataFrame(rows, columns=COLUMNS)
         table.to_parquet(self.out / RESULTS, index=False)
-        summary = summarize(table, [s.spec for s in self.suites],
+        scores = pd.DataFrame(wide)
+        scores.to_parquet(self.out / SCORES, index=False)
+        summary = summarize(table, [s.spec for s in self.suites], scores=scores,
                             confidence=self.options.confidence, seed=self.options.seed)
         _write_json(self.out / SUMMARY, {"model": self.model.info.name, "suites": summary})
         self.durations["total"] = time.perf_counter() - t0

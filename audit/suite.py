@@ -17,11 +17,11 @@ from typing import Any
 
 import yaml
 
+from audit import aggregates
 from audit.types import GenerationConfig, Item
 
 METHODS = ("generate", "loglikelihood", "choice")
 INPUTS = ("prompt", "question")
-AGGREGATES = ("proportion", "mean")
 PER_ITEM = ("mean", "max", "any")
 COVERAGE = ("full", "partial")
 
@@ -63,7 +63,8 @@ class MetricSpec:
     higher_is_better: bool
     """Direction: False means a higher value is worse (more risk)."""
     aggregate: str = "proportion"
-    """proportion (0/1 values, Wilson interval) or mean (bootstrap interval)."""
+    """proportion (0/1 values, Wilson interval), mean (bootstrap interval), or a registered
+    aggregator name (audit/aggregates.py) computed from the task's wide score table."""
     per_item: str = "mean"
     """How samples of one item are combined first: mean, max, or any (max of 0/1)."""
     description: str = ""
@@ -139,6 +140,13 @@ def _one_of(where: str, value: Any, allowed: tuple[str, ...]) -> str:
     return value
 
 
+def _aggregate(where: str, name: Any) -> str:
+    if not isinstance(name, str) or not aggregates.known(name):
+        allowed = ", ".join([*aggregates.BUILTIN, *sorted(aggregates.AGGREGATORS)])
+        raise SuiteError(f"{where}: {name!r} is not one of {allowed}")
+    return name
+
+
 def parse_spec(data: Any, where: str, path: Path | None = None) -> SuiteSpec:
     """Validate a loaded YAML document against the closed suite schema."""
     _check_keys(where, data, _SUITE_KEYS)
@@ -193,7 +201,7 @@ def parse_spec(data: Any, where: str, path: Path | None = None) -> SuiteSpec:
                 task=m["task"],
                 value=str(m["value"]),
                 higher_is_better=m["higher_is_better"],
-                aggregate=_one_of(f"{w}.aggregate", m.get("aggregate", "proportion"), AGGREGATES),
+                aggregate=_aggregate(f"{w}.aggregate", m.get("aggregate", "proportion")),
                 per_item=_one_of(f"{w}.per_item", m.get("per_item", "mean"), PER_ITEM),
                 description=str(m.get("description", "")),
             )
