@@ -12,13 +12,11 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from audit.errors import UserError
+
 COMMANDS = ("run", "list", "report")
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
-
-
-class UserError(Exception):
-    """Bad input from the user; shown as one line, exit code 2."""
 
 
 class _Parser(argparse.ArgumentParser):

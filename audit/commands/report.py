@@ -23,7 +23,7 @@ def render(run_dir: Path) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
-    from audit.cli import UserError
+    from audit.errors import UserError
 
     for run_dir in args.runs:
         if not (run_dir / "manifest.json").is_file():

@@ -81,7 +81,7 @@ def _raise_interrupt(signum: int, frame: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     import probes
     from audit.cache import ResponseCache
-    from audit.cli import UserError
+    from audit.errors import UserError
     from audit.models import DEFAULT_MODEL, ModelOptions, load_model
     from audit.models.builtin import cache_dir
     from audit.runner import RunOptions, Runner

@@ -1,0 +1,130 @@
+"""The hf backend on tiny random models: log-likelihood matches a direct computation."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from audit.models import ModelOptions, load_model
+from audit.models.hf import HFModel
+from audit.types import GenerationConfig, LoglikelihoodRequest, Prompt
+
+
+@pytest.fixture(scope="module")
+def causal(tiny_causal):
+    return HFModel(tiny_causal, batch_size=3)
+
+
+def _direct_loglikelihood(model: HFModel, context: str, continuation: str) -> float:
+    """Score one pair token by token with no batching or padding."""
+    tok = model.tokenizer
+    ctx = tok(context)["input_ids"]
+    whole = tok(context + continuation)["input_ids"]
+    cont = whole[len(ctx):]
+    total = 0.0
+    with torch.no_grad():
+        for i, token in enumerate(cont):
+            prefix = torch.tensor([whole[: len(ctx) + i]])
+            logits = model.model(input_ids=prefix).logits[0, -1]
+            total += torch.log_softmax(logits.float(), -1)[token].item()
+    return total
+
+
+def test_loglikelihood_matches_direct_computation_in_a_padded_batch(causal):
+    pairs = [("Geoffrey Hinton was born in", " 1947"),
+             ("The cat", " sat on the mat."),
+             ("In what year was the first moon landing? It was", " 1969 in July"),
+             ("The dog ran", " in the park")]
+    got = causal.loglikelihood([LoglikelihoodRequest(c, x) for c, x in pairs])
+    for (c, x), value in zip(pairs, got):
+        assert value == pytest.approx(_direct_loglikelihood(causal, c, x), abs=1e-4)
+
+
+def test_trailing_space_of_context_moves_to_the_continuation(causal):
+    a, b = causal.loglikelihood([LoglikelihoodRequest("The cat sat on the ", "mat"),
+                                 LoglikelihoodRequest("The cat sat on the", " mat")])
+    assert a == pytest.approx(b, abs=1e-5)
+
+
+def test_chain_rule_holds_across_a_clean_token_boundary(causal):
+    """log p(ab|c) = log p(a|c) + log p(b|ca) when a and b tokenize apart."""
+    whole, first, second = causal.loglikelihood([
+        LoglikelihoodRequest("The cat", " sat on"),
+        LoglikelihoodRequest("The cat", " sat"),
+        LoglikelihoodRequest("The cat sat", " on"),
+    ])
+    assert whole == pytest.approx(first + second, abs=1e-4)
+
+
+def test_empty_context_scores_every_continuation_token(causal):
+    (value,) = causal.loglikelihood([LoglikelihoodRequest("", "The cat")])
+    tok = causal.tokenizer
+    ids = [tok.bos_token_id, *tok("The cat", add_special_tokens=False)["input_ids"]]
+    with torch.no_grad():
+        logprobs = torch.log_softmax(causal.model(input_ids=torch.tensor([ids])).logits[0], -1)
+    expected = sum(logprobs[i, ids[i + 1]].item() for i in range(len(ids) - 1))
+    assert value == pytest.approx(expected, abs=1e-4)
+
+
+def test_batched_greedy_generation_equals_one_at_a_time(causal):
+    prompts = [Prompt("The cat"), Prompt("Geoffrey Hinton was born in the year"), Prompt("It")]
+    config = GenerationConfig(max_new_tokens=6)
+    batched = causal.generate(prompts, config)
+    single = [causal.generate([p], config)[0] for p in prompts]
+    assert batched == single
+    assert all(len(g.texts) == 1 for g in batched)
+
+
+def test_seeded_sampling_returns_n_samples_and_repeats(causal):
+    config = GenerationConfig(max_new_tokens=5, temperature=1.0, n=3, seed=7)
+    first = causal.generate([Prompt("The dog")], config)
+    again = causal.generate([Prompt("The dog")], config)
+    assert len(first[0].texts) == 3
+    assert first == again
+
+
+def test_question_prompts_use_the_chat_template(causal):
+    rendered, special = causal._render(Prompt("Who?", chat=True))
+    assert rendered == "<s>user: Who?\nassistant:"
+    assert special is False
+    assert causal._render(Prompt("Who?")) == ("Who?", True)
+
+
+def test_fingerprint_changes_with_the_weights(tiny_causal, tmp_path):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(tiny_causal, copy)
+    same = HFModel(copy).info.fingerprint
+    assert same == HFModel(tiny_causal).info.fingerprint
+    model = HFModel(copy)
+    with torch.no_grad():
+        next(model.model.parameters()).add_(1.0)
+    model.model.save_pretrained(copy)
+    assert HFModel(copy).info.fingerprint != same
+
+
+def test_seq2seq_loglikelihood_scores_the_decoder_side(tiny_seq2seq):
+    model = HFModel(tiny_seq2seq, batch_size=2)
+    assert model.seq2seq and not model.info.chat_template
+    pairs = [("The cat sat", " on the mat"), ("Geoffrey Hinton was born in", " 1947")]
+    got = model.loglikelihood([LoglikelihoodRequest(c, x) for c, x in pairs])
+    tok = model.tokenizer
+    for (c, x), value in zip(pairs, got):
+        enc = torch.tensor([tok(c)["input_ids"]])
+        labels = torch.tensor([tok(x, add_special_tokens=False)["input_ids"]])
+        with torch.no_grad():
+            logits = model.model(input_ids=enc, labels=labels).logits[0]
+        expected = torch.log_softmax(logits, -1)[torch.arange(labels.shape[1]), labels[0]].sum().item()
+        assert value == pytest.approx(expected, abs=1e-4)
+    (gen,) = model.generate([Prompt("The cat")], GenerationConfig(max_new_tokens=4))
+    assert isinstance(gen.texts[0], str)
+
+
+def test_load_model_resolves_hf_folders_and_rejects_unknown_names(tiny_causal, tmp_path):
+    model = load_model(f"hf:{tiny_causal}", ModelOptions(batch_size=2))
+    assert model.info.backend == "hf" and model.info.name == f"hf:{tiny_causal}"
+    with pytest.raises(ValueError, match="unknown model 'gpt-17'"):
+        load_model("gpt-17")
+    with pytest.raises(ValueError, match="no config.json"):
+        load_model(f"hf:{tmp_path}")
