@@ -27,9 +27,11 @@ def data_dir() -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each test gets its own response cache so runs never leak into each other."""
-    if "RISKAUDIT_CACHE_KEEP" not in os.environ:
+def _isolated_cache(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test gets its own cache so runs never leak into each other. Integration tests
+    keep the user's cache, so the built-in models are converted once (as `make audit` does)."""
+    if request.node.get_closest_marker("integration") is None:
         monkeypatch.setenv("RISKAUDIT_CACHE", str(tmp_path_factory.mktemp("cache")))
 
 
