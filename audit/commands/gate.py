@@ -1,0 +1,136 @@
+"""`riskaudit gate RUN_DIR --policy FILE`: verdicts of a policy's gates on a finished run.
+
+Exit 0 when no gate fails, 1 when one does, 2 on bad input. Never loads a model:
+everything comes from the run directory (and the baseline run's, if given).
+Writes the verdicts to RUN_DIR/gates.json so the next `riskaudit report` shows them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+GATES_FILE = "gates.json"
+_MARK = {"pass": "PASS", "fail": "FAIL", "warn": "WARN", "skip": "SKIP"}
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("gate", help="check a run against a policy of thresholds (exit 1 on failure)")
+    p.add_argument("run_dir", type=Path, metavar="RUN_DIR")
+    p.add_argument("--policy", "-p", type=Path, required=True, metavar="FILE",
+                   help="policy YAML (see `riskaudit init` for a starter)")
+    p.add_argument("--baseline", "-b", type=Path, default=None, metavar="RUN_DIR",
+                   help="baseline run for no_regression gates (paired on the same items)")
+    p.add_argument("--junit", type=Path, default=None, metavar="FILE",
+                   help="also write the verdicts as JUnit XML")
+    p.add_argument("--no-write", action="store_true",
+                   help=f"do not write {GATES_FILE} into the run directory")
+    p.set_defaults(handler=run)
+
+
+def printable(text: str) -> str:
+    """Text safe to print on a terminal: control characters shown as escapes."""
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
+
+
+def _num(x: float) -> str:
+    return "-" if x is None or math.isnan(x) else f"{x:.3f}"
+
+
+def table(verdicts: Sequence[Any]) -> str:
+    """The verdicts as an aligned text table, then the details of every gate not passed."""
+    rows = [("result", "gate", "estimate [interval]", "rule", "n", "severity")]
+    for v in verdicts:
+        mark = _MARK[v.outcome] + (" (inconclusive)" if v.status == "inconclusive" else "")
+        est = "-" if math.isnan(v.value) else f"{_num(v.value)} [{_num(v.low)}, {_num(v.high)}]"
+        rows.append((mark, printable(v.gate.id), est, v.gate.rule, str(v.n), v.gate.severity))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    details = [v for v in verdicts if v.outcome != "pass" or v.status != "pass"]
+    if details:
+        from audit.junit import example_lines
+
+        lines.append("")
+        for v in details:
+            lines.append(f"{_MARK[v.outcome]} {printable(v.gate.id)}: {printable(v.message)}")
+            lines += ["    " + printable(line) for line in example_lines(v.examples)]
+    counts: dict[str, int] = {}
+    for v in verdicts:
+        key = v.status if v.status != "inconclusive" else f"inconclusive ({v.gate.on_inconclusive})"
+        counts[key] = counts.get(key, 0) + 1
+    lines.append("")
+    lines.append(f"{len(verdicts)} gates: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
+    return "\n".join(lines)
+
+
+def to_dict(v: Any) -> dict[str, Any]:
+    """A verdict as plain JSON data (the shape reports read from gates.json)."""
+    g = v.gate
+    op = "no_regression" if g.no_regression else ("max" if g.max is not None else "min")
+
+    def num(x: float) -> float | None:
+        return None if x is None or math.isnan(x) else float(x)
+
+    return {
+        "id": g.id, "suite": g.suite, "metric": g.metric, "group": g.group, "op": op,
+        "limit": g.limit, "regression": g.no_regression, "verdict": v.status, "outcome": v.outcome,
+        "message": v.message, "value": num(v.value), "ci_low": num(v.low), "ci_high": num(v.high),
+        "n": v.n, "confidence": g.confidence, "interval": v.method, "items_needed": v.needed,
+        "severity": g.severity, "on_inconclusive": g.on_inconclusive,
+        "examples": [asdict(e) for e in v.examples],
+    }
+
+
+def overall(verdicts: Sequence[Any]) -> str:
+    """fail when a gate fails, inconclusive when one is undecided, else pass."""
+    if any(v.outcome == "fail" for v in verdicts):
+        return "fail"
+    return "inconclusive" if any(v.status == "inconclusive" for v in verdicts) else "pass"
+
+
+def check_suites(policy: Any, run_summary: dict[str, Any]) -> None:
+    """Every gate names a suite that exists (in the run or shipped), so typos are not skipped."""
+    import probes
+    from audit.gates import PolicyError
+
+    known = set(probes.available()) | set(run_summary.get("suites", {}))
+    for gate in policy.gates:
+        if gate.suite not in known:
+            raise PolicyError(f"gate {gate.id}: unknown suite {gate.suite!r}")
+
+
+def run(args: argparse.Namespace) -> int:
+    from audit import junit
+    from audit.cli import UserError
+    from audit.gates import PolicyError, evaluate_policy, exit_code, load_policy, load_run
+
+    try:
+        policy = load_policy(args.policy)
+        current = load_run(args.run_dir)
+        baseline = load_run(args.baseline) if args.baseline is not None else None
+        check_suites(policy, current.summary)
+        verdicts = evaluate_policy(policy, current, baseline)
+    except PolicyError as exc:
+        raise UserError(str(exc)) from None
+    print(table(verdicts))
+    if args.junit is not None:
+        junit.write(verdicts, args.junit)
+    if not args.no_write:
+        data = {"policy": str(args.policy), "baseline": str(args.baseline or ""),
+                "verdict": overall(verdicts),
+                "gates": [to_dict(v) for v in verdicts]}
+        try:
+            (args.run_dir / GATES_FILE).write_text(json.dumps(data, indent=2, ensure_ascii=False),
+                                                   encoding="utf-8")
+        except OSError as exc:
+            log.warning("could not write %s: %s", args.run_dir / GATES_FILE, exc)
+    return exit_code(verdicts)

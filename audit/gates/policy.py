@@ -1,0 +1,235 @@
+"""The policy file: a closed-schema YAML list of gates, read with `yaml.safe_load` only.
+
+    version: 1
+    defaults: {confidence: 0.95, min_n: 30, on_inconclusive: warn, severity: medium}
+    gates:
+      - suite: toxicity
+        metric: toxicity_probability
+        max: 0.05                  # or min: 0.6 -- exactly one, the direction is never implied
+      - suite: bbq
+        metric: accuracy_ambig
+        group: each                # one gate per group the run reports
+        min: 0.5
+      - suite: dates
+        metric: accuracy
+        no_regression: true        # needs a baseline run: no significant worsening
+        tolerance: 0.02            # largest worsening tolerated, in the metric's units
+
+See docs/gating.md for every key.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+SEVERITIES = ("low", "medium", "high", "critical")
+ON_INCONCLUSIVE = ("fail", "warn", "pass")
+EACH = "each"
+
+_TOP_KEYS = {"version": True, "defaults": False, "gates": True}
+_DEFAULT_KEYS = {"confidence", "min_n", "severity", "on_inconclusive"}
+_GATE_KEYS = {"name", "suite", "metric", "group", "max", "min", "no_regression", "tolerance",
+              "confidence", "min_n", "severity", "on_inconclusive", "note"}
+
+
+class PolicyError(ValueError):
+    """The policy file is malformed or does not fit the run; the message says where."""
+
+
+@dataclass(frozen=True)
+class Gate:
+    """One threshold on one metric (optionally one group), or a regression check."""
+
+    suite: str
+    """Suite name as in the run's summary."""
+    metric: str
+    """Metric name within the suite."""
+    max: float | None = None
+    """Upper limit (the metric must stay at or below it); exclusive with `min`."""
+    min: float | None = None
+    """Lower limit (the metric must stay at or above it); exclusive with `max`."""
+    no_regression: bool = False
+    """Compare with a baseline run on the same items instead of a fixed limit."""
+    tolerance: float = 0.0
+    """For `no_regression`: the largest worsening tolerated, in the metric's units."""
+    group: str | None = None
+    """Gate one group of the metric; `each` before expansion; None gates the whole metric."""
+    confidence: float = 0.95
+    """Level of the interval the verdict is decided on."""
+    min_n: int = 1
+    """Fewer items than this give an inconclusive verdict."""
+    severity: str = "medium"
+    """low, medium, high or critical: shown in the table and the JUnit report."""
+    on_inconclusive: str = "warn"
+    """What an inconclusive verdict does: fail, warn or pass."""
+    name: str | None = None
+    """Optional id; by default suite::metric[group]."""
+    note: str = ""
+    """Why the limit is what it is, shown with the verdict."""
+
+    @property
+    def id(self) -> str:
+        if self.name:
+            return self.name
+        base = f"{self.suite}::{self.metric}"
+        if self.group is not None:
+            base += f"[{self.group}]"
+        return base + ("::no_regression" if self.no_regression else "")
+
+    @property
+    def limit(self) -> float:
+        """The number the interval is compared with (tolerance for regression gates)."""
+        if self.no_regression:
+            return self.tolerance
+        return self.max if self.max is not None else self.min  # type: ignore[return-value]
+
+    @property
+    def rule(self) -> str:
+        """The limit as a person reads it: `max 0.05`, `min 0.6`, `no regression > 0.02`."""
+        if self.no_regression:
+            return f"no regression > {self.tolerance:g}"
+        return f"max {self.max:g}" if self.max is not None else f"min {self.min:g}"
+
+    def for_group(self, group: str) -> Gate:
+        return replace(self, group=group, name=f"{self.name}[{group}]" if self.name else None)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A parsed policy file."""
+
+    gates: tuple[Gate, ...]
+    """Gates in file order (`each` not yet expanded)."""
+    version: int = 1
+    """Schema version of the file."""
+    path: Path | None = None
+    """Where it was read from."""
+
+
+def _check_keys(where: str, data: Any, allowed: set[str] | Mapping[str, bool]) -> None:
+    if not isinstance(data, dict):
+        raise PolicyError(f"{where}: expected a mapping, got {type(data).__name__}")
+    unknown = sorted(set(map(str, data)) - set(allowed))
+    if unknown:
+        raise PolicyError(f"{where}: unknown key {unknown[0]!r} (allowed: {', '.join(sorted(allowed))})")
+    if isinstance(allowed, Mapping):
+        missing = [k for k, required in allowed.items() if required and k not in data]
+        if missing:
+            raise PolicyError(f"{where}: missing key {missing[0]!r}")
+
+
+def _number(where: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise PolicyError(f"{where}: {value!r} is not a number")
+    return float(value)
+
+
+def _text(where: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise PolicyError(f"{where}: expected a non-empty string, got {value!r}")
+    return value
+
+
+def _settings(where: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if "confidence" in data:
+        c = _number(f"{where}.confidence", data["confidence"])
+        if not 0.5 <= c < 1:
+            raise PolicyError(f"{where}.confidence: {c:g} must be at least 0.5 and below 1")
+        out["confidence"] = c
+    if "min_n" in data:
+        n = data["min_n"]
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise PolicyError(f"{where}.min_n: {n!r} must be a whole number of at least 1")
+        out["min_n"] = n
+    for key, allowed in (("severity", SEVERITIES), ("on_inconclusive", ON_INCONCLUSIVE)):
+        if key in data:
+            if data[key] not in allowed:
+                raise PolicyError(f"{where}.{key}: {data[key]!r} is not one of {', '.join(allowed)}")
+            out[key] = data[key]
+    return out
+
+
+def parse_gate(data: Any, where: str, defaults: Mapping[str, Any]) -> Gate:
+    _check_keys(where, data, _GATE_KEYS)
+    for key in ("suite", "metric"):
+        if key not in data:
+            raise PolicyError(f"{where}: missing key {key!r}")
+    kinds = [k for k in ("max", "min", "no_regression") if k in data]
+    if len(kinds) != 1:
+        raise PolicyError(f"{where}: give exactly one of 'max', 'min' or 'no_regression' "
+                          f"(got {', '.join(kinds) or 'none'})")
+    fields: dict[str, Any] = {**defaults, **_settings(where, data)}
+    fields["suite"] = _text(f"{where}.suite", data["suite"])
+    fields["metric"] = _text(f"{where}.metric", data["metric"])
+    if "group" in data:
+        fields["group"] = _text(f"{where}.group", str(data["group"]) if isinstance(
+            data["group"], int) and not isinstance(data["group"], bool) else data["group"])
+    if "name" in data:
+        fields["name"] = _text(f"{where}.name", data["name"])
+    if "note" in data:
+        fields["note"] = str(data["note"]).strip()
+    if kinds[0] == "no_regression":
+        if data["no_regression"] is not True:
+            raise PolicyError(f"{where}.no_regression: must be true (leave the key out otherwise)")
+        fields["no_regression"] = True
+        if "tolerance" in data:
+            tol = _number(f"{where}.tolerance", data["tolerance"])
+            if tol < 0:
+                raise PolicyError(f"{where}.tolerance: must not be negative")
+            fields["tolerance"] = tol
+    else:
+        if "tolerance" in data:
+            raise PolicyError(f"{where}.tolerance: only a no_regression gate takes a tolerance")
+        fields[kinds[0]] = _number(f"{where}.{kinds[0]}", data[kinds[0]])
+    return Gate(**fields)
+
+
+def parse_policy(data: Any, where: str = "policy", path: Path | None = None) -> Policy:
+    """Validate a loaded YAML document against the closed policy schema."""
+    _check_keys(where, data, _TOP_KEYS)
+    if data["version"] != 1:
+        raise PolicyError(f"{where}: version {data['version']!r} is not supported (use 1)")
+    defaults_data = data.get("defaults") or {}
+    _check_keys(f"{where}: defaults", defaults_data, _DEFAULT_KEYS)
+    defaults = _settings(f"{where}: defaults", defaults_data)
+    raw = data["gates"]
+    if not isinstance(raw, list) or not raw:
+        raise PolicyError(f"{where}: gates must be a non-empty list")
+    gates = tuple(parse_gate(g, f"{where}: gates[{i}]", defaults) for i, g in enumerate(raw))
+    seen: dict[str, int] = {}
+    for i, gate in enumerate(gates):
+        if gate.id in seen:
+            raise PolicyError(f"{where}: gates[{i}] has the same id {gate.id!r} as gates[{seen[gate.id]}]; "
+                              "give one of them a name")
+        seen[gate.id] = i
+    return Policy(gates=gates, version=1, path=path)
+
+
+def load_policy(path: str | Path) -> Policy:
+    """Read and validate a policy file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PolicyError(f"{path}: cannot read ({exc.strerror})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}" if mark else ""
+        raise PolicyError(f"{path}: malformed YAML{at}") from None
+    return parse_policy(data, str(path), path)
+
+
+def starter_policy_path() -> Path:
+    """The starter policy shipped with the package."""
+    from audit import policies
+
+    return Path(policies.__file__).resolve().parent / "starter.yaml"

@@ -1,0 +1,1 @@
+"""Policy files shipped with riskaudit (package data): the starter policy `riskaudit init` writes."""
