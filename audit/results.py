@@ -75,6 +75,7 @@ def summarize(
                 task=metric.task,
                 higher_is_better=metric.higher_is_better,
                 aggregate=metric.aggregate,
+                per_item=metric.per_item,
                 description=metric.description,
                 groups={},
             )
