@@ -91,6 +91,24 @@ class RunOptions:
     """Caller facts to record (command line, limit, data dir)."""
 
 
+@dataclass(frozen=True)
+class _TaskPlan:
+    """What one task of one suite asks the model."""
+
+    suite: LoadedSuite
+    task: TaskSpec
+    kind: str
+    """generate or loglikelihood."""
+    config: GenerationConfig | None
+    requests: list[list[Any]]
+    """Per item: one Prompt, or one LoglikelihoodRequest per choice."""
+    keys: list[list[str]]
+    """Cache keys parallel to `requests`."""
+
+    def pending(self) -> dict[str, Any]:
+        return {k: r for reqs, keys in zip(self.requests, self.keys) for k, r in zip(keys, reqs)}
+
+
 @dataclass
 class _Counts:
     model_calls: int = 0
@@ -250,38 +268,28 @@ class Runner:
             self.progress.advance(len(keys))
         return answers
 
-    def _responses(self, suite: LoadedSuite, task: TaskSpec) -> list[Response]:
-        items = suite.items
+    def _plan(self, suite: LoadedSuite, task: TaskSpec) -> _TaskPlan:
+        """The requests one task makes, keyed by content, in item order."""
         if task.method == "generate":
             config = _task_config(task, self.options)
-            prompts = [_prompt(i, task, self.model.info.chat_template) for i in items]
-            keys = [generation_key(p, config) for p in prompts]
-            answers = self._resolve("generate", dict(zip(keys, prompts)), config)
-            return [
-                Response(i.id, task.name, p.text, texts=tuple(answers[k]))
-                for i, p, k in zip(items, prompts, keys)
-            ]
-        per_item = [_ll_requests(i, task) for i in items]
-        keyed = {loglikelihood_key(r): r for reqs in per_item for r in reqs}
-        answers = self._resolve("loglikelihood", keyed, None)
-        return [
-            Response(i.id, task.name, i.prompt,
-                     loglikelihoods=tuple(float(answers[loglikelihood_key(r)]) for r in reqs))
-            for i, reqs in zip(items, per_item)
-        ]
+            prompts = [_prompt(i, task, self.model.info.chat_template) for i in suite.items]
+            keys = [[generation_key(p, config)] for p in prompts]
+            return _TaskPlan(suite, task, "generate", config, [[p] for p in prompts], keys)
+        requests = [_ll_requests(i, task) for i in suite.items]
+        keys = [[loglikelihood_key(r) for r in reqs] for reqs in requests]
+        return _TaskPlan(suite, task, "loglikelihood", None, requests, keys)
 
-    def _pending_count(self) -> int:
-        total = 0
-        for suite in self.suites:
-            for task in suite.spec.tasks:
-                if task.method == "generate":
-                    config = _task_config(task, self.options)
-                    chat = self.model.info.chat_template
-                    keys = {generation_key(_prompt(i, task, chat), config) for i in suite.items}
-                else:
-                    keys = {loglikelihood_key(r) for i in suite.items for r in _ll_requests(i, task)}
-                total += len(keys) - len(self.cache.get_many(self._fp, keys))
-        return total
+    def _responses(self, plan: _TaskPlan) -> list[Response]:
+        answers = self._resolve(plan.kind, plan.pending(), plan.config)
+        out = []
+        for item, requests, keys in zip(plan.suite.items, plan.requests, plan.keys):
+            if plan.kind == "generate":
+                out.append(Response(item.id, plan.task.name, requests[0].text,
+                                    texts=tuple(answers[keys[0]])))
+            else:
+                out.append(Response(item.id, plan.task.name, item.prompt,
+                                    loglikelihoods=tuple(float(answers[k]) for k in keys)))
+        return out
 
     # -- scoring ----------------------------------------------------------------
 
@@ -324,13 +332,13 @@ class Runner:
         t0 = time.perf_counter()
         _write_json(self.out / MANIFEST, self._manifest("running", started, scorers))
         try:
-            self.progress.start(self._pending_count(), f"{self.model.info.name}")
+            plans = [self._plan(suite, task) for suite in self.suites for task in suite.spec.tasks]
+            wanted = {k for plan in plans for k in plan.pending()}
+            todo = len(wanted) - len(self.cache.get_many(self._fp, wanted))
+            self.progress.start(todo, self.model.info.name)
             rows: list[dict[str, Any]] = []
             wide: list[dict[str, Any]] = []
-            responses = {}
-            for suite in self.suites:
-                for task in suite.spec.tasks:
-                    responses[(suite.spec.name, task.name)] = self._responses(suite, task)
+            responses = {(p.suite.spec.name, p.task.name): self._responses(p) for p in plans}
             self.progress.close()
             t1 = time.perf_counter()
             for suite in self.suites:

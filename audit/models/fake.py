@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Mapping, Sequence
 
 from audit.models.base import ModelInfo, apply_stop
 from audit.types import Generation, GenerationConfig, LoglikelihoodRequest, Prompt
-
-_YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})\b")
-
 
 def _unit(*parts: object) -> float:
     """A stable pseudo-random number in [0, 1) derived from the parts."""
