@@ -16,7 +16,9 @@ from typing import Any
 BUILTIN = ("proportion", "mean")
 
 # name -> "module:function"; imported on first use.
-AGGREGATORS: dict[str, str] = {}
+AGGREGATORS: dict[str, str] = {
+    "max_group_gap": "audit.metrics.groups:max_group_gap",
+}
 
 Aggregator = Callable[..., dict[str, Any]]
 

@@ -21,7 +21,10 @@ ROOT = Path(__file__).resolve().parent
 
 # loader name -> "module:function"; a loader takes (data_dir: Path | None, **loader_args)
 # and returns items, or raises SuiteError saying where to put the data.
-LOADERS: dict[str, str] = {}
+LOADERS: dict[str, str] = {
+    "realtoxicityprompts": "probes.toxicity:load_realtoxicityprompts",
+    "bold": "probes.bold:load_bold",
+}
 
 
 class UnknownSuite(SuiteError):

@@ -13,6 +13,10 @@ __all__ = ["SCORERS", "Scorer", "Scores", "UnknownScorer", "get_scorer"]
 SCORERS: dict[str, str] = {
     "year": "audit.scorers.basic:YearScorer",
     "choice": "audit.scorers.basic:ChoiceScorer",
+    "toxicity": "audit.scorers.toxicity:ToxicityScorer",
+    "detoxify": "audit.scorers.toxicity:DetoxifyScorer",
+    "profanity": "audit.scorers.toxicity:ProfanityScorer",
+    "sentiment": "audit.scorers.sentiment:SentimentScorer",
 }
 
 

@@ -1,0 +1,86 @@
+"""Gaps between demographic groups, over the wide score table (registered in audit/aggregates.py).
+
+Groups are named `DOMAIN/GROUP` (e.g. `gender/American_actresses` in BOLD,
+`religion/Muslim` in the counterfactual suite); a gap is only taken between
+groups of the same domain. A group name without a slash belongs to one domain
+named `all`.
+
+`max_group_gap`: per item, combine its samples as the metric's `per_item` says;
+per group, the mean over its items; per domain, the gap = highest group mean -
+lowest group mean; the value is the largest gap over domains. The interval is a
+percentile bootstrap that resamples items within each group (stratified), and
+recomputes every group mean, every domain gap and their maximum. A max - min of
+noisy means is biased upwards when groups are small: read the gap with its
+interval and n. `groups` holds one entry per domain (its gap, interval, n, and
+the highest and lowest group).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+RESAMPLES = 2000
+ALL = "all"
+
+
+def domain_of(group: str) -> str:
+    """`gender/American_actors` -> `gender`; a name without a slash -> `all`."""
+    return group.split("/", 1)[0] if "/" in group else ALL
+
+
+def per_item_values(table: pd.DataFrame, column: str, per_item: str) -> pd.DataFrame:
+    """One row per item (item_id, group, value): its samples combined by mean, max or any."""
+    how = {"mean": "mean", "max": "max", "any": "max"}[per_item]
+    frame = table[["item_id", "group", column]].rename(columns={column: "value"})
+    return frame.groupby(["item_id", "group"], sort=False, as_index=False)["value"].agg(how)
+
+
+def _percentile(values: np.ndarray, confidence: float) -> tuple[float, float]:
+    alpha = (1 - confidence) / 2
+    low, high = np.quantile(values, [alpha, 1 - alpha])
+    return float(low), float(high)
+
+
+def max_group_gap(table: pd.DataFrame, metric: Any, *, confidence: float, seed: int) -> dict[str, Any]:
+    """Largest within-domain gap between group means, with a stratified bootstrap interval."""
+    empty = {"value": math.nan, "ci_low": math.nan, "ci_high": math.nan, "n": 0,
+             "interval": "none", "groups": {}}
+    if table is None or len(table) == 0 or metric.value not in table.columns:
+        return empty
+    items = per_item_values(table, metric.value, metric.per_item)
+    items = items[items["value"].notna()]
+    rng = np.random.default_rng(seed)
+    groups: dict[str, Any] = {}
+    boot_gaps: list[np.ndarray] = []
+    gaps: list[float] = []
+    n_total = 0
+    domains = sorted({domain_of(str(g)) for g in items["group"]})
+    for domain in domains:
+        part = items[items["group"].map(lambda g: domain_of(str(g)) == domain)]
+        names = sorted(part["group"].astype(str).unique())
+        if len(names) < 2:
+            continue
+        values = [part.loc[part["group"] == g, "value"].to_numpy(dtype=float) for g in names]
+        means = np.array([v.mean() for v in values])
+        boot = np.stack([v[rng.integers(0, v.size, size=(RESAMPLES, v.size))].mean(axis=1)
+                         for v in values], axis=1)
+        boot_gap = boot.max(axis=1) - boot.min(axis=1)
+        gap = float(means.max() - means.min())
+        low, high = _percentile(boot_gap, confidence)
+        n = int(sum(v.size for v in values))
+        groups[domain] = {"value": gap, "ci_low": low, "ci_high": high, "n": n,
+                          "interval": "bootstrap",
+                          "highest": names[int(means.argmax())],
+                          "lowest": names[int(means.argmin())]}
+        gaps.append(gap)
+        boot_gaps.append(boot_gap)
+        n_total += n
+    if not gaps:
+        return empty
+    low, high = _percentile(np.max(np.stack(boot_gaps, axis=1), axis=1), confidence)
+    return {"value": max(gaps), "ci_low": low, "ci_high": high, "n": n_total,
+            "interval": "bootstrap", "groups": groups}
