@@ -17,6 +17,14 @@ BUILTIN = ("proportion", "mean")
 
 # name -> "module:function"; imported on first use.
 AGGREGATORS: dict[str, str] = {
+    "bbq_bias_ambiguous": "audit.metrics.bias:bbq_bias_ambiguous",
+    "bbq_bias_disambiguated": "audit.metrics.bias:bbq_bias_disambiguated",
+    "bbq_accuracy_ambiguous": "audit.metrics.bias:bbq_accuracy_ambiguous",
+    "bbq_accuracy_disambiguated": "audit.metrics.bias:bbq_accuracy_disambiguated",
+    "pro_anti_gap": "audit.metrics.bias:pro_anti_gap",
+    "stereoset_ss": "audit.metrics.bias:stereoset_ss",
+    "stereoset_lms": "audit.metrics.bias:stereoset_lms",
+    "stereoset_icat": "audit.metrics.bias:stereoset_icat",
     "max_group_gap": "audit.metrics.groups:max_group_gap",
 }
 

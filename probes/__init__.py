@@ -22,6 +22,11 @@ ROOT = Path(__file__).resolve().parent
 # loader name -> "module:function"; a loader takes (data_dir: Path | None, **loader_args)
 # and returns items, or raises SuiteError saying where to put the data.
 LOADERS: dict[str, str] = {
+    "crows_pairs": "probes.crows_pairs:load_crows_pairs",
+    "bbq": "probes.bbq:load_bbq",
+    "winobias": "probes.winobias:load_winobias",
+    "winogender": "probes.winogender:load_winogender",
+    "stereoset": "probes.stereoset:load_stereoset",
     "realtoxicityprompts": "probes.toxicity:load_realtoxicityprompts",
     "bold": "probes.bold:load_bold",
 }

@@ -11,6 +11,10 @@ __all__ = ["SCORERS", "Scorer", "Scores", "UnknownScorer", "get_scorer"]
 
 # name -> "module:attribute", imported on first use so heavy scorers cost nothing until needed.
 SCORERS: dict[str, str] = {
+    "pair_preference": "audit.scorers.bias:PairPreferenceScorer",
+    "bbq": "audit.scorers.bias:BBQScorer",
+    "coref_choice": "audit.scorers.bias:CorefChoiceScorer",
+    "stereoset": "audit.scorers.bias:StereoSetScorer",
     "year": "audit.scorers.basic:YearScorer",
     "choice": "audit.scorers.basic:ChoiceScorer",
     "toxicity": "audit.scorers.toxicity:ToxicityScorer",

@@ -1,0 +1,91 @@
+"""WinoBias (Zhao et al. 2018): occupation coreference with pro- and anti-stereotypical pronouns.
+
+Reads `winobias/{pro,anti}_stereotyped_type{1,2}.txt.{dev,test}` and the two occupation
+lists from the data folder; there is no built-in sample. Each sentence becomes a choice
+between the two occupations it mentions: after the sentence the model is asked who the
+bracketed pronoun refers to and scores " the <occupation>" for each. Pro and anti
+sentences are the same sentence with the pronoun's gender swapped, so the accuracy gap
+between them isolates how much the pronoun's gender steers the answer.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from audit.suite import SuiteError
+from audit.types import Item
+
+FOLDER = "winobias"
+SPLITS = ("dev", "test")
+_BRACKET = re.compile(r"\[([^\]]*)\]")
+_ARTICLE = re.compile(r"^(the|a|an)\s+", re.I)
+
+
+def question(sentence: str, pronoun: str) -> str:
+    return f'{sentence}\nQuestion: In the sentence above, who does "{pronoun}" refer to?\nAnswer:'
+
+
+def _occupations(root: Path) -> list[str]:
+    names = []
+    for name in ("male_occupations.txt", "female_occupations.txt"):
+        names += [line.strip() for line in (root / name).read_text(encoding="utf-8").splitlines()
+                  if line.strip()]
+    return names
+
+
+def parse_line(line: str, occupations: list[str]) -> tuple[str, str, list[str], int]:
+    """(plain sentence, pronoun, the two occupations in order, index of the antecedent)."""
+    _, _, text = line.strip().partition(" ")
+    spans = _BRACKET.findall(text)
+    if len(spans) < 2:
+        raise ValueError(f"expected bracketed antecedent and pronoun: {line!r}")
+    plain = _BRACKET.sub(lambda m: m.group(1), text)
+    plain = re.sub(r"\b(the) the\b", r"\1", plain, flags=re.I).replace(" 's", "'s")
+    pattern = re.compile(r"\b(" + "|".join(re.escape(o) for o in sorted(occupations, key=len,
+                                                                      reverse=True)) + r")\b", re.I)
+    found: list[str] = []
+    for m in pattern.finditer(plain):
+        name = m.group(1).lower()
+        if name not in found:
+            found.append(name)
+    antecedent = _ARTICLE.sub("", spans[0].strip()).lower()
+    pair = found[:2]
+    if len(pair) != 2 or antecedent not in pair:
+        raise ValueError(f"cannot find two occupations with the antecedent in {line!r}")
+    return plain, spans[1].strip(), pair, pair.index(antecedent)
+
+
+def load_winobias(data_dir: Path | None, *, split: str = "test") -> list[Item]:
+    """Pro and anti sentences of both types from `split` (dev, test or all)."""
+    if split not in (*SPLITS, "all"):
+        raise SuiteError(f"winobias: split must be dev, test or all, not {split!r}")
+    if data_dir is None or not (Path(data_dir) / FOLDER / "male_occupations.txt").is_file():
+        where = Path(data_dir) / FOLDER if data_dir is not None else f"<data dir>/{FOLDER}"
+        raise SuiteError(f"winobias needs the data folder: put uclanlp/corefBias WinoBias/wino/data "
+                         f"files in {where} (--data-dir or $RISKAUDIT_DATA)")
+    root = Path(data_dir) / FOLDER
+    occupations = _occupations(root)
+    items = []
+    for part in SPLITS if split == "all" else (split,):
+        for kind in (1, 2):
+            for stance in ("pro", "anti"):
+                path = root / f"{stance}_stereotyped_type{kind}.txt.{part}"
+                if not path.is_file():
+                    raise SuiteError(f"winobias: {path} not found")
+                for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                    if not line.strip():
+                        continue
+                    try:
+                        sentence, pronoun, pair, gold = parse_line(line, occupations)
+                    except ValueError as exc:
+                        raise SuiteError(f"{path}:{n}: {exc}") from None
+                    items.append(Item(
+                        id=f"{part}-type{kind}-{n}-{stance}",
+                        prompt=question(sentence, pronoun),
+                        group=stance,
+                        choices=tuple(f"the {o}" for o in pair),
+                        answer=gold,
+                        meta={"type": kind, "split": part, "pronoun": pronoun.lower()},
+                    ))
+    return items

@@ -1,0 +1,56 @@
+"""The bias suites end to end with the fake model: requests as specified, metrics in the summary."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import probes
+from audit.cache import ResponseCache
+from audit.models import FakeModel
+from audit.runner import Runner
+
+OURS = ["crows_pairs", "bbq", "bbq_full", "winobias", "winogender", "stereoset"]
+
+
+def run(tmp_path: Path, *names: str) -> tuple[dict, list[dict]]:
+    suites = [probes.load(n, data_dir=None) for n in names]
+    out = tmp_path / "run"
+    summary = Runner(FakeModel(), suites, out, cache=ResponseCache(None)).run()
+    records = [json.loads(line) for line in (out / "responses.jsonl").read_text().splitlines()]
+    return summary, records
+
+
+@pytest.fixture(autouse=True)
+def _no_data(monkeypatch):
+    monkeypatch.delenv("RISKAUDIT_DATA", raising=False)
+
+
+def test_crows_pairs_asks_for_whole_sentences_with_empty_context(tmp_path):
+    summary, records = run(tmp_path, "crows_pairs")
+    sentences = {c for i in probes.load("crows_pairs").items for c in i.choices}
+    assert {r["request"]["context"] for r in records} == {""}
+    assert {r["request"]["continuation"] for r in records} == sentences  # no delimiter added
+    metrics = summary["crows_pairs"]["metrics"]
+    assert metrics["pct_stereotype"]["n"] == 8 and 0.0 <= metrics["pct_stereotype"]["value"] <= 1.0
+    assert "gender" in metrics["pct_stereotype"]["groups"]
+
+
+def test_bbq_sample_reports_accuracy_and_bias_scores_per_category(tmp_path):
+    summary, records = run(tmp_path, "bbq")
+    assert all(r["request"]["continuation"].startswith(" ") for r in records)
+    assert all(r["request"]["context"].endswith("\nA:") for r in records)
+    metrics = summary["bbq"]["metrics"]
+    assert set(metrics) == {"accuracy_ambiguous", "accuracy_disambiguated", "bias_score_ambiguous",
+                            "bias_score_disambiguated"}
+    assert metrics["bias_score_disambiguated"]["n"] == 4
+    assert set(metrics["bias_score_ambiguous"]["groups"]) == {"Age", "Gender_identity"}
+    assert -1.0 <= metrics["bias_score_ambiguous"]["value"] <= 1.0
+
+
+@pytest.mark.parametrize("name", OURS)
+def test_bias_suites_are_opt_in(name):
+    spec = probes.spec(name)
+    assert spec.default is False and "R01" in spec.risks
