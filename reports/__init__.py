@@ -1,6 +1,20 @@
-"""Run directory -> render context (pure) -> single-file HTML report."""
+"""Run directory -> render context (pure) -> single-file HTML report, comparison, model card."""
 
+from reports.card import model_card
+from reports.compare import format_table
 from reports.context import RunRecord, build_context, load_run
 from reports.html import render_html, write_html
+from reports.review import ReviewError, load_review, parse_review
 
-__all__ = ["RunRecord", "build_context", "load_run", "render_html", "write_html"]
+__all__ = [
+    "ReviewError",
+    "RunRecord",
+    "build_context",
+    "format_table",
+    "load_review",
+    "load_run",
+    "model_card",
+    "parse_review",
+    "render_html",
+    "write_html",
+]

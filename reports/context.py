@@ -1,19 +1,32 @@
-"""Everything a report shows, computed from a run directory without touching the model."""
+"""Everything a report shows, computed from run directories without touching the model.
+
+`load_run` reads files; `build_context` is pure: records in, a plain dict of
+strings, numbers and lists out, which templates (HTML, Markdown) only format.
+"""
 
 from __future__ import annotations
 
 import json
-import math
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 import taxonomy
+from reports import gates as gatelib
+from reports.compare import comparison
+from reports.findings import taxonomy_map, top_findings
+from reports.format import anchor
+from reports.paired import paired_tests
+from reports.suites import EXAMPLES_PER_TASK, flatten, suite_view
 
-EXAMPLES_PER_TASK = 5
+VERDICT_WORDS = {
+    "fail": "Fails the policy",
+    "inconclusive": "Inconclusive under the policy: more samples are needed",
+    "pass": "Passes the policy",
+}
 
 
 @dataclass(frozen=True)
@@ -28,109 +41,147 @@ class RunRecord:
     """summary.json (empty when the run did not finish)."""
     results: pd.DataFrame
     """results.parquet (empty when the run did not finish)."""
+    scores: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """scores.parquet, the scorers' raw outputs (empty when absent)."""
+    gates: Any = None
+    """Gate results as the gate step wrote them (gates.json), or None when no policy was applied."""
 
 
 def load_run(path: str | Path) -> RunRecord:
     path = Path(path)
     manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
     summary_path, results_path = path / "summary.json", path / "results.parquet"
+    scores_path = path / "scores.parquet"
     summary = json.loads(summary_path.read_text(encoding="utf-8")) if summary_path.exists() else {}
     results = pd.read_parquet(results_path) if results_path.exists() else pd.DataFrame()
-    return RunRecord(path=path, manifest=manifest, summary=summary, results=results)
+    scores = pd.read_parquet(scores_path) if scores_path.exists() else pd.DataFrame()
+    return RunRecord(path=path, manifest=manifest, summary=summary, results=results,
+                     scores=scores, gates=gatelib.read_gates(path))
 
 
-def _fmt(value: float) -> str:
-    return "–" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.3f}"
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return " ".join(str(v) for v in value)
+    return str(value)
 
 
-def _metric_rows(metrics: Mapping[str, Any]) -> list[dict[str, Any]]:
-    rows = []
-    for name, m in metrics.items():
-        rows.append({
-            "name": name,
-            "task": m["task"],
-            "value": _fmt(m["value"]),
-            "ci": f"[{_fmt(m['ci_low'])}, {_fmt(m['ci_high'])}]",
-            "n": m["n"],
-            "direction": "higher is better" if m["higher_is_better"] else "lower is better",
-            "description": m.get("description", ""),
-            "groups": [
-                {"name": g, "value": _fmt(v["value"]),
-                 "ci": f"[{_fmt(v['ci_low'])}, {_fmt(v['ci_high'])}]", "n": v["n"]}
-                for g, v in m.get("groups", {}).items()
-            ],
-        })
-    return rows
+def _meta(manifest: Mapping[str, Any], suites: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    calls, hits = manifest.get("model_calls", 0) or 0, manifest.get("cache_hits", 0) or 0
+    total = calls + hits
+    known = {"status", "started", "finished", "model", "libraries", "seed", "confidence",
+             "samples_override", "suites", "scorers", "model_calls", "cache_hits", "durations_s",
+             "command"}
+    extra = [{"key": k, "value": v} for key, value in manifest.items() if key not in known
+             for k, v in flatten(value, str(key))]
+    return {
+        "command": _text(manifest.get("command")),
+        "libraries": [{"key": str(k), "value": _text(v)}
+                      for k, v in (manifest.get("libraries") or {}).items()],
+        "seed": _text(manifest.get("seed")),
+        "confidence": _text(manifest.get("confidence")),
+        "model_calls": calls, "cache_hits": hits,
+        "cache_share": f"{100 * hits / total:.1f}%" if total else "–",
+        "durations": [{"key": str(k), "value": f"{v:.2f} s" if isinstance(v, (int, float)) else _text(v)}
+                      for k, v in (manifest.get("durations_s") or {}).items()],
+        "suites": [{"name": s["name"], "version": _text(s["version"]), "n_items": _text(s["n_items"]),
+                    "data_hash": s["data_hash"], "data_source": s["data_source"],
+                    "generation": s["generation"]} for s in suites],
+        "extra": extra,
+    }
 
 
-def _examples(results: pd.DataFrame, suite: str, metrics: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """A few responses per task, failures first (the first metric of each task decides)."""
-    if results.empty:
-        return []
-    out = []
-    rows = results[results["suite"] == suite]
-    seen_tasks = set()
-    for name, m in metrics.items():
-        if m["task"] in seen_tasks:
-            continue
-        seen_tasks.add(m["task"])
-        part = rows[(rows["metric"] == name) & (rows["sample"] == 0)]
-        part = part.sort_values("value", ascending=m["higher_is_better"], kind="stable")
-        for r in part.head(EXAMPLES_PER_TASK).itertuples():
-            out.append({"task": r.task, "item_id": r.item_id, "group": r.group, "prompt": r.prompt,
-                        "output": r.output, "reference": r.reference, "metric": name,
-                        "value": _fmt(r.value)})
-    return out
-
-
-def build_context(record: RunRecord, *, coverage: Mapping[str, Any]) -> dict[str, Any]:
-    """Pure: the run's files and the registered suites' coverage in, a plain dict out."""
-    tax = taxonomy.load()
+def run_view(record: RunRecord, index: int, *, per_task: int = EXAMPLES_PER_TASK) -> dict[str, Any]:
+    """One run: model, gates, suites and metadata."""
     manifest = record.manifest
-    run_suites = {s["name"] for s in manifest.get("suites", [])}
-    areas = []
-    for area in tax.areas:
-        risks = []
-        for risk in tax.risks_in(area.id):
-            cov = coverage[risk.id]
-            risks.append({
-                "id": risk.id, "name": risk.name, "description": risk.description,
-                "status": cov.status, "suites": list(cov.suites),
-                "run_suites": [s for s in cov.suites if s in run_suites],
-                "checklist": list(risk.checklist) if cov.status != "probed" else [],
-            })
-        areas.append({"id": area.id, "name": area.name, "risks": risks})
-    suites = []
-    summary = record.summary.get("suites", {})
-    for entry in manifest.get("suites", []):
-        data = summary.get(entry["name"], {})
-        metrics = data.get("metrics", {})
-        suites.append({
-            "name": entry["name"], "version": entry["version"], "title": data.get("title", ""),
-            "risks": list(entry["risks"]), "items": entry["items"], "data_hash": entry["data_hash"],
-            "metrics": _metric_rows(metrics),
-            "examples": _examples(record.results, entry["name"], metrics),
-        })
-    model = manifest["model"]
+    model = manifest.get("model", {}) or {}
+    gates = gatelib.normalize(record.gates)
+    summary = record.summary.get("suites", {}) or {}
+    prefix = f"r{index}"
+    scorers = manifest.get("scorers", {}) or {}
+    entries = list(manifest.get("suites", []) or [])
+    named = {e.get("name") for e in entries}
+    entries += [{"name": n, "version": d.get("version", ""), "risks": d.get("risks", {})}
+                for n, d in summary.items() if n not in named]
+    suites = [suite_view(e, summary.get(e.get("name"), {}), prefix=prefix, results=record.results,
+                         scores=record.scores, scorers=scorers, gates=gates, per_task=per_task)
+              for e in entries]
+    details = model.get("details") or {}
+    return {
+        "index": index, "anchor": anchor(prefix, "run"),
+        "model": {
+            "name": _text(model.get("name", "unknown model")),
+            **{k: _text(model.get(k, "")) for k in ("backend", "fingerprint", "dtype", "device",
+                                                      "source")},
+            "details": [{"key": k, "value": v} for k, v in flatten(details)],
+        },
+        "status": _text(manifest.get("status", "unknown")),
+        "started": _text(manifest.get("started", "")), "finished": _text(manifest.get("finished", "")),
+        "verdict": gates["verdict"] if gates else None,
+        "policy": gates["policy"] if gates else "",
+        "gates": [{**g, "anchor": anchor(prefix, "suite", g["suite"], g["metric"])}
+                  for g in gates["gates"]] if gates else [],
+        "gated": gates is not None,
+        "suites": suites,
+        "meta": _meta(manifest, suites),
+    }
+
+
+def build_context(
+    records: RunRecord | Sequence[RunRecord],
+    *,
+    coverage: Mapping[str, Any],
+    review: Mapping[str, Any] | None = None,
+    baseline: int | None = None,
+    paired: Mapping[tuple[int, str, str], Mapping[str, Any]] | None = None,
+    examples: int = EXAMPLES_PER_TASK,
+    tax: taxonomy.Taxonomy | None = None,
+) -> dict[str, Any]:
+    """Pure: run records (one, or several to compare) in, a plain dict out.
+
+    `coverage` is the registered suites' coverage of every risk
+    (taxonomy.coverage); `review` a parsed answers file (reports.review);
+    `baseline` the index of the record other runs are compared against (the
+    first run when comparing without one); `paired` optional paired-test
+    verdicts keyed by (run index, suite, metric).
+    """
+    records = [records] if isinstance(records, RunRecord) else list(records)
+    if not records:
+        raise ValueError("build_context needs at least one run")
+    tax = tax or taxonomy.load()
+    runs = [run_view(r, i, per_task=examples) for i, r in enumerate(records)]
+    names = [r["model"]["name"] for r in runs]
+    for run, record in zip(runs, records):  # two runs of one model: tell them apart by folder
+        if names.count(run["model"]["name"]) > 1:
+            run["model"]["name"] = f"{run['model']['name']} ({Path(record.path).name})"
+    if baseline is not None and not 0 <= baseline < len(runs):
+        raise ValueError(f"baseline index {baseline} is out of range")
+    areas = taxonomy_map(runs, coverage, review, tax)
     counts = {s: sum(1 for a in areas for r in a["risks"] if r["status"] == s)
               for s in ("probed", "partial", "review")}
+    gated = [r for r in runs if r["gated"]]
+    verdicts = [r["verdict"] for r in gated if r["verdict"]]
+    overall = max(verdicts, key=gatelib.SEVERITY.__getitem__) if verdicts else None
+    names = [r["model"]["name"] for r in runs]
+    if paired is None and baseline is not None:
+        paired = paired_tests(records, baseline)
+    compare = comparison(runs, reference=baseline or 0, baseline=baseline is not None,
+                         paired=paired) if len(runs) > 1 else None
     return {
-        "title": f"riskaudit report: {model['name']}",
-        "status": manifest["status"],
-        "model": {k: model.get(k, "") for k in ("name", "backend", "fingerprint", "dtype", "device",
-                                                "source")},
-        "started": manifest.get("started", ""),
-        "finished": manifest.get("finished", ""),
-        "coverage_counts": counts,
+        "title": ("riskaudit report: " + names[0]) if len(runs) == 1
+        else "riskaudit comparison: " + " vs ".join(names),
+        "runs": runs,
+        "several": len(runs) > 1,
+        "verdict": overall,
+        "verdict_text": VERDICT_WORDS.get(overall or "", "No policy applied: results are shown "
+                                          "without pass/fail verdicts"),
+        "policies": sorted({r["policy"] for r in gated if r["policy"]}),
+        "findings": top_findings(runs),
         "areas": areas,
-        "suites": suites,
-        "meta": {
-            "libraries": manifest.get("libraries", {}),
-            "seed": manifest.get("seed"),
-            "model_calls": manifest.get("model_calls", 0),
-            "cache_hits": manifest.get("cache_hits", 0),
-            "durations": manifest.get("durations_s", {}),
-            "scorers": manifest.get("scorers", {}),
-        },
+        "coverage_counts": counts,
+        "comparison": compare,
+        "review": {"reviewer": review["reviewer"], "date": review["date"]} if review else None,
         "source": tax.source,
+        "incomplete": [r["model"]["name"] for r in runs if r["status"] != "complete"],
     }

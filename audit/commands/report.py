@@ -1,33 +1,139 @@
-"""`riskaudit report RUN_DIR...`: re-render report.html from a run directory, no model loaded."""
+"""`riskaudit report RUN_DIR...`: the HTML report of one run, or several side by side.
+
+No model is loaded: everything comes from the run directories. One run gives
+RUN_DIR/report.html; several runs (or `--baseline`) give one comparison page
+and a side-by-side metric table on stdout.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 from typing import Any
 
 
 def add_parser(sub: Any) -> None:
-    p = sub.add_parser("report", help="re-render report.html from run directories")
+    p = sub.add_parser("report", help="write the HTML report of a run, or compare several runs")
     p.add_argument("runs", nargs="+", type=Path, metavar="RUN_DIR")
+    p.add_argument("--out", "-o", type=Path, default=None,
+                   help="HTML file to write (default RUN_DIR/report.html for one run, "
+                   "comparison.html beside the runs for several)")
+    p.add_argument("--baseline", type=Path, default=None, metavar="RUN_DIR",
+                   help="compare against this run: deltas and regression verdicts")
+    p.add_argument("--review", type=Path, default=None, metavar="ANSWERS.yaml",
+                   help="a reviewer's answers to the checklists of risks needing review")
+    p.add_argument("--policy", type=Path, default=None, metavar="POLICY.yaml",
+                   help="gate policy to evaluate; without it, a gates.json in the run is used")
+    p.add_argument("--examples", type=int, default=None, metavar="N",
+                   help="worst examples shown per task (default 6)")
     p.set_defaults(handler=run)
 
 
-def render(run_dir: Path) -> Path:
+def _check_run(path: Path) -> None:
+    from audit.cli import UserError
+
+    if not (path / "manifest.json").is_file():
+        raise UserError(f"{path} is not a run directory (no manifest.json)")
+
+
+def _review(path: Path | None) -> dict[str, Any] | None:
+    if path is None:
+        return None
+    from audit.cli import UserError
+    from reports.review import ReviewError, load_review
+
+    try:
+        return load_review(path)
+    except ReviewError as exc:
+        raise UserError(str(exc)) from None
+
+
+def gate_results(run_dir: Path, policy: Path, baseline: Path | None = None) -> dict[str, Any]:
+    """Evaluate a policy on a run the way `riskaudit gate` does, as gates.json data (not written)."""
+    from audit.cli import UserError
+    from audit.commands.gate import check_suites, overall, to_dict
+    from audit.gates import PolicyError, evaluate_policy, load_policy, load_run
+
+    try:
+        parsed = load_policy(policy)
+        current = load_run(run_dir)
+        base = load_run(baseline) if baseline is not None and baseline != run_dir else None
+        check_suites(parsed, current.summary)
+        verdicts = evaluate_policy(parsed, current, base)
+    except PolicyError as exc:
+        raise UserError(str(exc)) from None
+    return {"policy": str(policy), "baseline": str(baseline or ""), "verdict": overall(verdicts),
+            "gates": [to_dict(v) for v in verdicts]}
+
+
+def load_records(runs: list[Path], *, policy: Path | None = None,
+                 baseline: Path | None = None) -> list[Any]:
+    """Run records; with `policy`, gate results evaluated now replace any gates.json."""
+    import dataclasses
+
+    import reports
+
+    records = []
+    for run_dir in runs:
+        _check_run(run_dir)
+        record = reports.load_run(run_dir)
+        if policy is not None:
+            record = dataclasses.replace(record, gates=gate_results(run_dir, policy, baseline))
+        records.append(record)
+    return records
+
+
+def build(runs: list[Path], *, baseline: Path | None = None, review: Path | None = None,
+          policy: Path | None = None, examples: int | None = None) -> dict[str, Any]:
+    """The render context for these runs (the baseline first when there is one)."""
     import reports
     from audit.commands.list import registered_coverage
 
-    record = reports.load_run(run_dir)
-    context = reports.build_context(record, coverage=registered_coverage())
-    return reports.write_html(context, run_dir / "report.html")
+    paths = list(dict.fromkeys(p.resolve() for p in runs))
+    base = baseline.resolve() if baseline is not None else None
+    if base is not None:
+        paths = [base, *(p for p in paths if p != base)]
+    records = load_records(paths, policy=policy, baseline=base)
+    extra = {"examples": examples} if examples is not None else {}
+    return reports.build_context(records, coverage=registered_coverage(), review=_review(review),
+                                 baseline=0 if base is not None else None, **extra)
+
+
+def render(run_dir: Path, *, review: Path | None = None, policy: Path | None = None,
+           out: Path | None = None, examples: int | None = None) -> Path:
+    """Write the report of one run (RUN_DIR/report.html unless `out`)."""
+    import reports
+
+    context = build([run_dir], review=review, policy=policy, examples=examples)
+    return reports.write_html(context, out or Path(run_dir) / "report.html")
+
+
+def _default_out(runs: list[Path]) -> Path:
+    if len(runs) == 1:
+        return runs[0] / "comparison.html"
+    return Path(os.path.commonpath([str(p.resolve()) for p in runs])) / "comparison.html"
 
 
 def run(args: argparse.Namespace) -> int:
-    from audit.errors import UserError
+    import reports
+    from audit.cli import UserError
 
-    for run_dir in args.runs:
-        if not (run_dir / "manifest.json").is_file():
-            raise UserError(f"{run_dir} is not a run directory (no manifest.json)")
-    for run_dir in args.runs:
-        print(render(run_dir))
+    for run_dir in [*args.runs, *([args.baseline] if args.baseline else [])]:
+        _check_run(run_dir)
+    if args.examples is not None and args.examples < 0:
+        raise UserError("--examples must not be negative")
+    if args.policy is not None and not args.policy.is_file():
+        raise UserError(f"--policy {args.policy} is not a file")
+    comparing = len(args.runs) > 1 or args.baseline is not None
+    if not comparing:
+        print(render(args.runs[0], review=args.review, policy=args.policy, out=args.out,
+                     examples=args.examples))
+        return 0
+    context = build(args.runs, baseline=args.baseline, review=args.review, policy=args.policy,
+                    examples=args.examples)
+    if context["comparison"] is None:
+        raise UserError("--baseline is the same run as the one to compare")
+    print(reports.format_table(context["comparison"]))
+    print(reports.write_html(context, args.out or _default_out(args.runs)))
     return 0

@@ -1,0 +1,36 @@
+"""`riskaudit card RUN_DIR`: a Hugging Face model-card section in Markdown from a run."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("card", help="write the model-card section (Bias, Risks, and Limitations; "
+                       "evaluation results) of a run in Markdown")
+    p.add_argument("run_dir", type=Path, metavar="RUN_DIR")
+    p.add_argument("--out", "-o", type=Path, default=None,
+                   help="Markdown file to write (default RUN_DIR/model-card.md; - for stdout)")
+    p.add_argument("--review", type=Path, default=None, metavar="ANSWERS.yaml",
+                   help="a reviewer's answers to the checklists of risks needing review")
+    p.add_argument("--policy", type=Path, default=None, metavar="POLICY.yaml",
+                   help="gate policy to evaluate; without it, a gates.json in the run is used")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import reports
+    from audit.commands.report import build
+
+    context = build([args.run_dir], review=args.review, policy=args.policy)
+    text = reports.model_card(context)
+    if args.out is not None and str(args.out) == "-":
+        sys.stdout.write(text)
+        return 0
+    out = args.out or args.run_dir / "model-card.md"
+    out.write_text(text, encoding="utf-8")
+    print(out)
+    return 0

@@ -1,0 +1,226 @@
+"""One suite of one run as the report shows it: metrics, groups, scorers, worst examples."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from reports import gates as gatelib
+from reports.format import anchor, badness, chart, domain, fmt, fmt_interval, is_number, is_percent
+
+EXAMPLES_PER_TASK = 6
+"""Worst examples shown per task."""
+MAX_TEXT = 1500
+"""Characters of a prompt or output shown before it is cut."""
+GROUPS_OPEN = 12
+"""Group tables with at most this many rows start unfolded."""
+SENSITIVE_RISKS = frozenset({"R01", "R03", "R17"})
+"""Suites probing these risks show their examples behind a content warning."""
+OFFENSIVE_SCORE = re.compile(r"toxic|profan|insult|obscen|threat|identity_attack|sexual|hate")
+OFFENSIVE_AT = 0.5
+"""A score column matching OFFENSIVE_SCORE at or above this marks an example offensive."""
+_RATE_KEYS = re.compile(r"valid|error|rate|precision|recall|accuracy|agreement|auc|f1|kappa")
+
+
+def _cut(text: Any) -> str:
+    text = "" if text is None or (isinstance(text, float) and math.isnan(text)) else str(text)
+    return text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + f" … [{len(text) - MAX_TEXT} more characters]"
+
+
+def flatten(data: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """Nested describe() output as (key path, text) pairs."""
+    if isinstance(data, Mapping):
+        out: list[tuple[str, str]] = []
+        for k, v in data.items():
+            out += flatten(v, f"{prefix}.{k}" if prefix else str(k))
+        return out
+    if isinstance(data, (list, tuple)):
+        return [(prefix, ", ".join(str(v) for v in data))]
+    return [(prefix, f"{data:.3f}" if isinstance(data, float) else str(data))]
+
+
+def scorer_info(describe: Any) -> dict[str, Any]:
+    """A scorer's describe() as rows, with its measured error rates picked out."""
+    rows = flatten(describe if describe is not None else {})
+    name = next((v for k, v in rows if k == "name"), "unknown scorer")
+    rest = [{"key": k, "value": v} for k, v in rows if k != "name"]
+    rates = [r for r in rest if _RATE_KEYS.search(r["key"].lower())]
+    return {"name": name, "details": [r for r in rest if r not in rates], "rates": rates}
+
+
+def _gate_view(gate: Mapping[str, Any]) -> dict[str, Any]:
+    return {"verdict": gate["verdict"], "message": gate["message"], "rule": gate["rule"]}
+
+
+def _verdict(judged: list[dict[str, Any]]) -> str | None:
+    verdicts = [g["verdict"] for g in judged if g["verdict"] != "skipped"]
+    return max(verdicts, key=gatelib.SEVERITY.__getitem__) if verdicts else None
+
+
+def _limit(judged: list[dict[str, Any]]) -> float | None:
+    return next((g["limit"] for g in judged if g["limit"] is not None and g["op"]), None)
+
+
+def metric_view(name: str, m: Mapping[str, Any], *, suite: str, prefix: str,
+                gates: Mapping[str, Any] | None, scorer: dict[str, Any]) -> dict[str, Any]:
+    """One metric row: formatted numbers, chart geometry, groups, gate verdicts."""
+    percent = is_percent(m)
+    judged = gatelib.for_metric(gates, suite, name)
+    limit = _limit(judged)
+    groups = m.get("groups") or {}
+    group_gates = {str(g): gatelib.for_metric(gates, suite, name, str(g)) for g in groups}
+    group_limits = [_limit(j) for j in group_gates.values()]
+    axis = domain([m.get("value"), m.get("ci_low"), m.get("ci_high"), limit, *group_limits]
+                  + [g.get(k) for g in groups.values() for k in ("value", "ci_low", "ci_high")])
+    worst_group, worst_bad = None, -1.0
+    group_rows = []
+    for gname, g in groups.items():
+        bad = badness({**g, "higher_is_better": m.get("higher_is_better", False),
+                       "ideal": m.get("ideal")})
+        if bad is not None and bad > worst_bad:
+            worst_group, worst_bad = str(gname), bad
+        group_rows.append({
+            "name": str(gname), "value": fmt(g.get("value"), percent),
+            "ci": fmt_interval(g.get("ci_low"), g.get("ci_high"), percent), "n": g.get("n", ""),
+            "chart": chart(g.get("value"), g.get("ci_low"), g.get("ci_high"), axis,
+                           _limit(group_gates[str(gname)]) or limit),
+            "gates": [_gate_view(x) for x in group_gates[str(gname)]],
+            "verdict": _verdict(group_gates[str(gname)]),
+        })
+    for row in group_rows:
+        row["worst"] = len(group_rows) > 1 and row["name"] == worst_group
+    group_verdicts = [r["verdict"] for r in group_rows if r["verdict"]]
+    return {
+        "anchor": anchor(prefix, name), "name": name, "task": m.get("task", ""),
+        "value": fmt(m.get("value"), percent), "raw": m.get("value"),
+        "ci": fmt_interval(m.get("ci_low"), m.get("ci_high"), percent),
+        "ci_low": m.get("ci_low"), "ci_high": m.get("ci_high"),
+        "n": m.get("n", ""), "percent": percent,
+        "interval": m.get("interval", ""), "aggregate": m.get("aggregate", ""),
+        "higher_is_better": bool(m.get("higher_is_better", False)),
+        "direction": "higher is better" if m.get("higher_is_better") else "lower is better",
+        "description": m.get("description", ""),
+        "badness": badness(m),
+        "axis": [fmt(axis[0], percent), fmt(axis[1], percent)],
+        "chart": chart(m.get("value"), m.get("ci_low"), m.get("ci_high"), axis, limit),
+        "gates": [_gate_view(g) for g in judged],
+        "verdict": _verdict(judged + [{"verdict": v} for v in group_verdicts]),
+        "groups": group_rows, "groups_open": len(group_rows) <= GROUPS_OPEN,
+        "worst_group": worst_group if len(group_rows) > 1 else None,
+        "scorer": scorer,
+    }
+
+
+def _offensive(scores: pd.DataFrame, suite: str) -> set[tuple[str, str, int]]:
+    """(task, item_id, sample) whose toxicity-like score is high."""
+    if scores.empty or "suite" not in scores.columns:
+        return set()
+    part = scores[scores["suite"] == suite]
+    cols = [c for c in part.columns if OFFENSIVE_SCORE.search(str(c).lower())
+            and pd.api.types.is_numeric_dtype(part[c])]
+    if not cols or part.empty:
+        return set()
+    hot = part[(part[cols] >= OFFENSIVE_AT).any(axis=1)]
+    return {(str(t), str(i), int(s)) for t, i, s in zip(hot["task"], hot["item_id"], hot["sample"])}
+
+
+def examples(results: pd.DataFrame, scores: pd.DataFrame, suite: str,
+             metrics: Mapping[str, Any], *, sensitive_suite: bool,
+             per_task: int = EXAMPLES_PER_TASK) -> list[dict[str, Any]]:
+    """The worst responses of each task, one per item, worst first.
+
+    Badness of a response is the sum over the task's metrics of how far its
+    value is from the good end (1 - value for higher-is-better metrics).
+    """
+    if results.empty:
+        return []
+    rows = results[results["suite"] == suite]
+    if rows.empty:
+        return []
+    hot = _offensive(scores, suite)
+    direction = {name: bool(m.get("higher_is_better", False)) for name, m in metrics.items()}
+    percent = {name: is_percent(m) for name, m in metrics.items()}
+    out = []
+    for task, part in rows.groupby("task", sort=False):
+        part = part[part["metric"].isin(list(direction))]
+        if part.empty:
+            continue
+        sign = part["metric"].map(direction)
+        bad = part["value"].where(~sign, 1.0 - part["value"])
+        keyed = part.assign(_bad=bad.fillna(0.0))
+        per_response = keyed.groupby(["item_id", "sample"], sort=False)["_bad"].sum()
+        worst = per_response.sort_values(ascending=False, kind="stable")
+        seen: set[str] = set()
+        for item_id, sample in worst.index:
+            if item_id in seen:
+                continue
+            seen.add(item_id)
+            resp = keyed[(keyed["item_id"] == item_id) & (keyed["sample"] == sample)]
+            first = resp.iloc[0]
+            offensive = (str(task), str(item_id), int(sample)) in hot
+            out.append({
+                "anchor": "", "task": str(task), "item_id": str(item_id), "group": str(first["group"]),
+                "sample": int(sample), "prompt": _cut(first["prompt"]), "output": _cut(first["output"]),
+                "reference": _cut(first["reference"]),
+                "scores": [{"metric": str(r.metric), "value": fmt(r.value, percent[str(r.metric)])}
+                           for r in resp.itertuples()],
+                "hidden": sensitive_suite or offensive, "offensive": offensive,
+            })
+            if len(seen) >= per_task:
+                break
+    return out
+
+
+def suite_view(entry: Mapping[str, Any], data: Mapping[str, Any], *, prefix: str,
+               results: pd.DataFrame, scores: pd.DataFrame, scorers: Mapping[str, Any],
+               gates: Mapping[str, Any] | None, per_task: int = EXAMPLES_PER_TASK) -> dict[str, Any]:
+    """Everything shown for one suite of one run."""
+    name = str(entry.get("name", ""))
+    metrics = data.get("metrics", {}) or {}
+    risks = list(entry.get("risks", {}) or data.get("risks", {}) or [])
+    levels = entry.get("risks") if isinstance(entry.get("risks"), Mapping) else {}
+    sensitive = bool(SENSITIVE_RISKS.intersection(risks))
+    tasks = {t.get("name"): t for t in entry.get("tasks", []) or [] if isinstance(t, Mapping)}
+    scorer_views = {task: scorer_info(scorers.get(f"{name}.{task}")) for task in
+                    dict.fromkeys([*tasks, *(m.get("task", "") for m in metrics.values())])}
+    anchor_id = anchor(prefix, "suite", name)
+    rows = [metric_view(mname, m, suite=name, prefix=anchor_id, gates=gates,
+                        scorer=scorer_views.get(m.get("task", ""), scorer_info(None)))
+            for mname, m in metrics.items()]
+    ex = examples(results, scores, name, metrics, sensitive_suite=sensitive, per_task=per_task)
+    for i, e in enumerate(ex):
+        e["anchor"] = anchor(anchor_id, "ex", i)
+    generation = [
+        {"task": str(t), "settings": ", ".join(f"{k}={v}" for k, v in (spec.get("generation") or {}).items())
+         or str(spec.get("method", ""))}
+        for t, spec in tasks.items()
+    ]
+    return {
+        "anchor": anchor_id, "name": name, "title": str(data.get("title") or name),
+        "version": entry.get("version", ""), "risks": risks,
+        "risk_links": [{"id": str(r), "anchor": anchor("risk", r), "level": str(levels.get(r, ""))}
+                       for r in risks],
+        "n_items": entry.get("items", ""), "gated": gates is not None, "data_hash": str(entry.get("data_hash", "")),
+        "data_source": str(entry.get("data_source", "")),
+        "metrics": rows, "examples": ex, "sensitive": sensitive,
+        "flagged": sum(1 for e in ex if e["hidden"]),
+        "scorers": [{"task": str(t), **s} for t, s in scorer_views.items()],
+        "generation": generation,
+        "summarised": bool(metrics),
+    }
+
+
+def worst_metric(suite: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The most serious metric of a suite view: a failed gate first, then the farthest from ideal."""
+    best, key = None, None
+    for m in suite["metrics"]:
+        sev = gatelib.SEVERITY.get(m["verdict"] or "", -1)
+        bad = m["badness"] if is_number(m["badness"]) else -1.0
+        k = (sev, bad)
+        if key is None or k > key:
+            best, key = m, k
+    return best
