@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from audit.errors import UserError
 
-COMMANDS = ("run", "list", "report", "gate", "init")
+COMMANDS = ("run", "list", "report", "gate", "init", "card")
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
 
