@@ -202,7 +202,20 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         raise pytest.UsageError(f"riskaudit: {exc}") from None
     collector = GateCollector.from_parent(session, name="riskaudit", nodeid="riskaudit", gates=gates,
                                           policy=Path(policy_path))
-    items.extend(collector.collect())
+    collected = collector.collect()
+    # reported like any collection, so "collected N items" and other plugins count the gates
+    config.hook.pytest_collectreport(
+        report=pytest.CollectReport(collector.nodeid, "passed", None, collected))
+    items.extend(collected)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Skipped gates point at the policy file, not at this module."""
+    report = yield
+    if isinstance(item, GateItem) and report.skipped and isinstance(report.longrepr, tuple):
+        report.longrepr = (str(item.parent.policy), None, report.longrepr[2])  # type: ignore[union-attr]
+    return report
 
 
 @pytest.fixture(scope="session")
