@@ -46,8 +46,8 @@ def details(verdict: Verdict) -> str:
     """The message, the gate's settings and the worst examples, as plain text."""
     gate = verdict.gate
     lines = [verdict.message,
-             f"verdict: {verdict.status}; on inconclusive: {gate.on_inconclusive}; "
-             f"severity: {gate.severity}; confidence: {gate.confidence:g}; min_n: {gate.min_n}"]
+             (f"verdict: {verdict.status}; on inconclusive: {gate.on_inconclusive}; "
+              f"severity: {gate.severity}; confidence: {gate.confidence:g}; min_n: {gate.min_n}")]
     if gate.note:
         lines.append(f"note: {gate.note}")
     if verdict.examples:

@@ -54,9 +54,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "riskaudit: a gate of a riskaudit policy")
     config.stash[_CACHE] = {}
     opt = config.option
-    if opt.riskaudit_model is None and opt.riskaudit_run is None:
-        if opt.riskaudit_policy is not None or opt.riskaudit_baseline is not None:
-            raise pytest.UsageError("--riskaudit-policy needs --riskaudit-run or --riskaudit-model")
+    wants_run = opt.riskaudit_policy is not None or opt.riskaudit_baseline is not None
+    if opt.riskaudit_model is None and opt.riskaudit_run is None and wants_run:
+        raise pytest.UsageError("--riskaudit-policy needs --riskaudit-run or --riskaudit-model")
     if opt.riskaudit_limit is not None and opt.riskaudit_limit < 1:
         raise pytest.UsageError("--riskaudit-limit must be at least 1")
 
@@ -74,7 +74,7 @@ def _audit(config: pytest.Config, out: Path) -> None:
     from audit.cache import ResponseCache
     from audit.models import ModelOptions, load_model
     from audit.models.builtin import cache_dir
-    from audit.runner import RunOptions, Runner
+    from audit.runner import Runner, RunOptions
     from audit.suite import SuiteError
 
     opt = config.option

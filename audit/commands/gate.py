@@ -55,7 +55,7 @@ def table(verdicts: Sequence[Any]) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
-    details = [v for v in verdicts if v.outcome != "pass" or v.status != "pass"]
+    details = [v for v in verdicts if v.status not in ("pass", "skipped")]
     if details:
         from audit.junit import example_lines
 
@@ -63,6 +63,19 @@ def table(verdicts: Sequence[Any]) -> str:
         for v in details:
             lines.append(f"{_MARK[v.outcome]} {printable(v.gate.id)}: {printable(v.message)}")
             lines += ["    " + printable(line) for line in example_lines(v.examples)]
+    skipped: dict[str, list[str]] = {}
+    absent: dict[str, None] = {}
+    for v in verdicts:
+        if v.status == "skipped":
+            if v.message == f"suite {v.gate.suite} is not in this run":
+                absent[v.gate.suite] = None
+            else:
+                skipped.setdefault(v.message, []).append(v.gate.id)
+    if absent or skipped:
+        lines.append("")
+    if absent:
+        lines.append(f"SKIP gates on suites not in this run: {printable(', '.join(absent))}")
+    lines += [f"SKIP {printable(', '.join(ids))}: {printable(why)}" for why, ids in skipped.items()]
     counts: dict[str, int] = {}
     for v in verdicts:
         key = v.status if v.status != "inconclusive" else f"inconclusive ({v.gate.on_inconclusive})"

@@ -16,7 +16,14 @@ from audit.gates.evaluate import (
     load_run,
     read_summary,
 )
-from audit.gates.policy import Gate, Policy, PolicyError, load_policy, parse_policy, starter_policy_path
+from audit.gates.policy import (
+    Gate,
+    Policy,
+    PolicyError,
+    load_policy,
+    parse_policy,
+    starter_policy_path,
+)
 
 __all__ = [
     "Example", "Gate", "Policy", "PolicyError", "RunData", "Verdict", "evaluate", "evaluate_policy",

@@ -255,9 +255,10 @@ def check(gate: Gate, run: RunData) -> Verdict:
     est, rows = _estimate(gate, run)
     hib = bool(entry["higher_is_better"]) if entry.get("aggregate", "proportion") in BUILTIN else False
     examples = _worst(rows, hib)
-    common = dict(value=float(est.get("value", math.nan)), low=float(est.get("ci_low", math.nan)),
-                  high=float(est.get("ci_high", math.nan)), n=int(est.get("n", 0) or 0),
-                  method=str(est.get("interval", "")))
+    common: dict[str, Any] = {
+        "value": float(est.get("value", math.nan)), "low": float(est.get("ci_low", math.nan)),
+        "high": float(est.get("ci_high", math.nan)), "n": int(est.get("n", 0) or 0),
+        "method": str(est.get("interval", ""))}
     reason = _undecided(gate, est, label)
     if reason:
         return Verdict(gate, "inconclusive", reason, examples=examples, **common)
@@ -316,8 +317,8 @@ def check_regression(gate: Gate, run: RunData, baseline: RunData | None) -> Verd
     examples = tuple(Example(str(r.item_id), str(r.group), float(r.value), str(r.prompt),
                              str(r.output), str(r.reference), float(r.value_base))
                      for r in worst.itertuples())
-    common = dict(value=change.change, low=change.low, high=change.high, n=change.n,
-                  method=change.method)
+    common: dict[str, Any] = {"value": change.change, "low": change.low, "high": change.high,
+                              "n": change.n, "method": change.method}
     if change.n == 0:
         return Verdict(gate, "inconclusive", f"no items of {label} are in both runs", **common)
     if change.n < gate.min_n:
