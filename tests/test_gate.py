@@ -9,8 +9,17 @@ import pandas as pd
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
-from audit.gates import Gate, PolicyError, evaluate, evaluate_policy, exit_code, expand, load_policy
-from audit.gates import load_run, parse_policy
+from audit.gates import (
+    Gate,
+    PolicyError,
+    evaluate,
+    evaluate_policy,
+    exit_code,
+    expand,
+    load_policy,
+    load_run,
+    parse_policy,
+)
 
 
 def write_run(path: Path, values: dict[str, list[float]], *, higher_is_better: bool = False,
@@ -111,6 +120,8 @@ def test_each_expands_to_one_gate_per_group(tmp_path: Path) -> None:
     assert [(v.gate.id, v.status) for v in verdicts] == [("s::m[a]", "pass"), ("s::m[b]", "fail")]
     assert verdicts[1].message.startswith("m (b) 0.667")
     assert exit_code(verdicts) == 1
+    single = load_run(write_run(tmp_path / "single", {"": ones(0, 60)}))
+    assert [v.gate.id for v in evaluate_policy(policy, single)] == ["s::m"]  # no groups: as a whole
     with pytest.raises(PolicyError, match="no group 'c'"):
         evaluate(Gate("s", "m", group="c", max=0.2), run)
 

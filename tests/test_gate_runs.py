@@ -21,7 +21,7 @@ from audit.cache import ResponseCache
 from audit.cli import main
 from audit.gates import Gate, evaluate, load_run
 from audit.models import FakeModel
-from audit.runner import LoadedSuite, RunOptions, Runner
+from audit.runner import LoadedSuite, Runner, RunOptions
 from audit.suite import data_hash, load_items, load_spec
 
 TRUE_EVER = 1 - (124 / 125) ** 50  # 0.3308
@@ -114,6 +114,17 @@ def test_a_limit_at_the_true_value_is_inconclusive_not_flipping(loaded, gate: Ga
     # a 95% interval covers the true value in ~95% of runs; never a pass in one and a fail in another
     assert statuses.count("inconclusive") >= 8
     assert not ("pass" in statuses and "fail" in statuses)
+
+
+def test_intervals_at_the_summary_confidence_reproduce_the_summary(runs) -> None:
+    run = load_run(runs[3])
+    for metric in ("ever_correct", "correct_share"):  # Wilson after `any`; bootstrap of means
+        v = evaluate(Gate("sampled_years", metric, max=1.0), run)
+        entry = run.summary["suites"]["sampled_years"]["metrics"][metric]
+        assert (v.value, v.low, v.high, v.n) == (entry["value"], entry["ci_low"], entry["ci_high"],
+                                                 entry["n"])
+        wider = evaluate(Gate("sampled_years", metric, max=1.0, confidence=0.99), run)
+        assert wider.low < v.low and wider.high > v.high and wider.value == v.value
 
 
 def _worsen(src: Path, dst: Path, share: float = 0.5) -> Path:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -139,7 +139,8 @@ def expand(policy: Policy, summary: dict[str, Any]) -> list[Gate]:
                                   f"(metrics: {', '.join(metrics)})")
             groups = list(metrics[gate.metric].get("groups", {}))
             if gate.group == EACH:
-                out += [gate.for_group(g) for g in groups] if groups else [gate.for_group(EACH)]
+                # a metric reported without groups is gated as a whole
+                out += [gate.for_group(g) for g in groups] if groups else [replace(gate, group=None)]
                 continue
         out.append(gate)
     return out
@@ -345,9 +346,8 @@ def check_regression(gate: Gate, run: RunData, baseline: RunData | None) -> Verd
 
 
 def evaluate(gate: Gate, run: RunData, baseline: RunData | None = None) -> Verdict:
-    """The verdict of one gate (groups already expanded)."""
-    if gate.group == EACH:
-        return Verdict(gate, "inconclusive", f"{_label(gate)}: the run reports no groups for this metric")
+    """The verdict of one gate (groups expanded by `expand`; an unexpanded `each` gates the whole
+    metric)."""
     if gate.no_regression:
         return check_regression(gate, run, baseline)
     return check(gate, run)
