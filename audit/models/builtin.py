@@ -119,16 +119,19 @@ def prepare(alias: str) -> tuple[Path, str]:
     gguf = ALIASES[alias].locate()
     digest = sha256_file(gguf)
     folder = converted_dir(alias)
-    marker = folder / "riskaudit-source.json"
-    if marker.exists():
-        try:
-            if json.loads(marker.read_text())["sha256"] == digest:
-                return folder, digest
-        except (ValueError, KeyError):
-            pass
+    if _matches(folder, digest):
+        return folder, digest
     log.info("converting %s from %s (once; later loads use %s)", alias, gguf.name, folder)
     _convert(gguf, folder, digest)
     return folder, digest
+
+
+def _matches(folder: Path, digest: str) -> bool:
+    """Whether `folder` holds a finished conversion of the GGUF with this sha256."""
+    try:
+        return json.loads((folder / "riskaudit-source.json").read_text())["sha256"] == digest
+    except (OSError, ValueError, KeyError):
+        return False
 
 
 def _convert(gguf: Path, folder: Path, digest: str) -> None:
@@ -150,8 +153,12 @@ def _convert(gguf: Path, folder: Path, digest: str) -> None:
             json.dumps({"gguf": gguf.name, "sha256": digest}, indent=2)
         )
         if folder.exists():
-            shutil.rmtree(folder)
-        tmp.rename(folder)  # atomic: an interrupted conversion leaves no half folder behind
+            shutil.rmtree(folder, ignore_errors=True)
+        try:
+            tmp.rename(folder)  # atomic: an interrupted conversion leaves no half folder behind
+        except OSError:
+            if not _matches(folder, digest):  # another process finished the same conversion first
+                raise
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
