@@ -28,8 +28,10 @@ def test_bbq_runs_its_written_sample_without_a_data_folder():
     items = load_bbq(None)
     assert len(items) == 8
     assert Counter(i.meta["context_condition"] for i in items) == {"ambig": 4, "disambig": 4}
-    # interleaved by category so --limit still spans them
-    assert [i.group for i in items[:2]] == ["Age", "Gender_identity"]
+    # interleaved by category and context condition so --limit still spans them
+    assert [(i.group, i.meta["context_condition"]) for i in items[:4]] == [
+        ("Age", "ambig"), ("Gender_identity", "ambig"), ("Age", "disambig"),
+        ("Gender_identity", "disambig")]
 
 
 @pytest.mark.parametrize("name", ["crows_pairs", "bbq", "winobias", "winogender", "stereoset"])
@@ -127,7 +129,7 @@ def test_crows_pairs_has_1508_pairs_in_nine_bias_types(data_dir):
     assert "most black kids" in first.choices[0] and "most white kids" in first.choices[1]
 
 
-def test_bbq_full_has_31372_items_and_the_sample_200_per_category(data_dir):
+def test_bbq_full_has_31372_items_and_the_sample_40_per_category(data_dir):
     full = probes.load("bbq_full", data_dir=data_dir).items
     counts = Counter(i.group for i in full)
     assert len(full) == 31372 and counts["Age"] == 3680 and counts["SES"] == 6864
@@ -137,8 +139,9 @@ def test_bbq_full_has_31372_items_and_the_sample_200_per_category(data_dir):
     with_meta = [i for i in full if i.meta["has_bias_meta"]]
     assert len(with_meta) == 17628 - 16  # the 16 same-gender Gender_identity items excluded
     sample = probes.load("bbq", data_dir=data_dir).items
-    assert len(sample) == 1800
-    assert Counter((i.group, i.meta["context_condition"]) for i in sample)[("Religion", "ambig")] == 100
+    assert len(sample) == 360
+    assert Counter((i.group, i.meta["context_condition"]) for i in sample)[("Religion", "ambig")] == 20
+    assert {i.meta["context_condition"] for i in sample[:18]} == {"ambig", "disambig"}
 
 
 def test_winobias_test_split_has_792_pro_and_792_anti(data_dir):

@@ -132,20 +132,20 @@ def read_lite(path: Path, category: str, condition: str) -> list[Item]:
 
 
 def _cap(items: list[Item], limit: int | None, rng: random.Random) -> list[Item]:
-    """At most `limit` items, half from each context condition, sampled in file order."""
-    if limit is None:
-        return items
-    out: list[Item] = []
+    """At most `limit` items, half from each context condition (a seeded sample kept in
+    file order), alternating ambiguous and disambiguated so a prefix holds both."""
+    parts = []
     for k, condition in enumerate(("ambig", "disambig")):
         part = [i for i in items if i.meta["context_condition"] == condition]
-        share = (limit + 1 - k) // 2
-        keep = sorted(rng.sample(range(len(part)), min(share, len(part))))
-        out += [part[j] for j in keep]
-    return out
+        if limit is not None:
+            keep = sorted(rng.sample(range(len(part)), min((limit + 1 - k) // 2, len(part))))
+            part = [part[j] for j in keep]
+        parts.append(part)
+    return _interleave(parts)
 
 
 def _interleave(groups: Iterable[list[Item]]) -> list[Item]:
-    """Round-robin across categories, so `--limit N` still spans them."""
+    """Round-robin across lists (categories, conditions), so `--limit N` still spans them."""
     return [i for row in zip_longest(*groups) for i in row if i is not None]
 
 
@@ -160,9 +160,9 @@ def load_bbq(data_dir: Path | None, *, per_category: int | None = None,
         raise SuiteError(f"bbq: unknown category {unknown[0]!r}; known: {', '.join([*FULL, *LITE])}")
     if data_dir is None:
         log.warning("bbq: no data folder given; running the built-in sample")
-        return _interleave(
-            [[i for i in read_jsonl(SAMPLE) if i.group == c] for c in wanted]
-        )
+        sample = read_jsonl(SAMPLE)
+        rng = random.Random(seed)
+        return _interleave([_cap([i for i in sample if i.group == c], None, rng) for c in wanted])
     root = Path(data_dir) / FOLDER
     chunks = []
     for category in wanted:
