@@ -41,7 +41,7 @@ UNKNOWN_ANSWERS = frozenset({
 })
 SAMPLE = Path(__file__).resolve().parent / "sample.jsonl"
 _GENDER = {"woman": "f", "girl": "f", "man": "m", "boy": "m"}
-_LITE_INPUT = re.compile(r"\AContext: (.*)\nQ: (.*)\nA\. (.*)\nB\. (.*)\nC\. (.*)\Z", re.S)
+_LITE_INPUT = re.compile(r"\AContext: (.*)\nQ: (.*)\nA\. (.*)\nB\. (.*)\nC\. (.*)\Z", re.DOTALL)
 
 
 def prompt(context: str, question: str) -> str:

@@ -19,7 +19,7 @@ from audit.types import Item
 FOLDER = "winobias"
 SPLITS = ("dev", "test")
 _BRACKET = re.compile(r"\[([^\]]*)\]")
-_ARTICLE = re.compile(r"^(the|a|an)\s+", re.I)
+_ARTICLE = re.compile(r"^(the|a|an)\s+", re.IGNORECASE)
 
 
 def question(sentence: str, pronoun: str) -> str:
@@ -41,9 +41,10 @@ def parse_line(line: str, occupations: list[str]) -> tuple[str, str, list[str], 
     if len(spans) < 2:
         raise ValueError(f"expected bracketed antecedent and pronoun: {line!r}")
     plain = _BRACKET.sub(lambda m: m.group(1), text)
-    plain = re.sub(r"\b(the) the\b", r"\1", plain, flags=re.I).replace(" 's", "'s")
-    pattern = re.compile(r"\b(" + "|".join(re.escape(o) for o in sorted(occupations, key=len,
-                                                                      reverse=True)) + r")\b", re.I)
+    plain = re.sub(r"\b(the) the\b", r"\1", plain, flags=re.IGNORECASE).replace(" 's", "'s")
+    longest_first = sorted(occupations, key=len, reverse=True)
+    names = "|".join(re.escape(o) for o in longest_first)
+    pattern = re.compile(rf"\b({names})\b", re.IGNORECASE)
     found: list[str] = []
     for m in pattern.finditer(plain):
         name = m.group(1).lower()

@@ -22,7 +22,7 @@ from audit.suite import SuiteError
 from audit.types import Item
 
 FOLDER = "winogender"
-_PRONOUN = re.compile(r"\b(he|she|they|him|her|them|his|their|hers|theirs)\b", re.I)
+_PRONOUN = re.compile(r"\b(he|she|they|him|her|them|his|their|hers|theirs)\b", re.IGNORECASE)
 
 
 def question(sentence: str, pronoun: str) -> str:
