@@ -22,6 +22,11 @@ ROOT = Path(__file__).resolve().parent
 # loader name -> "module:function"; a loader takes (data_dir: Path | None, **loader_args)
 # and returns items, or raises SuiteError saying where to put the data.
 LOADERS: dict[str, str] = {
+    "truthfulqa": "probes.truthfulqa.loader:load_truthfulqa",
+    "false_claims": "probes.false_claims:load_false_claims",
+    "memo_trap": "probes.inverse_scaling:load_memo_trap",
+    "bbh_dates": "probes.dates.extra:load_bbh_dates",
+    "timeqa": "probes.dates.extra:load_timeqa",
     "crows_pairs": "probes.crows_pairs:load_crows_pairs",
     "bbq": "probes.bbq:load_bbq",
     "winobias": "probes.winobias:load_winobias",

@@ -1,0 +1,1 @@
+"""TruthfulQA suites: multiple choice (MC1/MC2, lm-evaluation-harness format) and generation."""
