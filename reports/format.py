@@ -22,7 +22,7 @@ def is_number(value: Any) -> bool:
 
 def is_percent(metric: Mapping[str, Any]) -> bool:
     """Proportions read best as percentages; other aggregates keep their own scale."""
-    return metric.get("aggregate", "proportion") == "proportion"
+    return metric.get("aggregate", "proportion") == "proportion" or metric.get("interval") == "wilson"
 
 
 def fmt(value: Any, percent: bool = False) -> str:
@@ -45,30 +45,56 @@ def anchor(*parts: object) -> str:
     return text or "x"
 
 
-def badness(metric: Mapping[str, Any]) -> float | None:
-    """How far a metric sits from its ideal, in [0, 1]; None when its scale is not [0, 1].
+def value_range(metric: Mapping[str, Any]) -> tuple[float, float] | None:
+    """The scale a metric lives on, when it is known.
 
-    1.0 is the worst possible value: `value` for a lower-is-better metric,
-    `1 - value` for a higher-is-better one, or the distance to an optional
-    `ideal` (e.g. 0.5 for a stereotype preference rate) relative to the
-    farthest the value could be from it.
+    An explicit `range: [low, high]` in the summary entry wins. Proportions
+    live on [0, 1]. So do lower-is-better scores within [0, 1] (the project's
+    convention: 1.0 = risk observed). Anything else (a mean of sentiment in
+    [-1, 1], a log-likelihood gap, a bias score) has no known scale.
     """
+    given = metric.get("range")
+    if isinstance(given, (list, tuple)) and len(given) == 2 and all(is_number(v) for v in given) \
+            and float(given[0]) < float(given[1]):
+        return (float(given[0]), float(given[1]))
     value = metric.get("value")
     if not is_number(value) or not 0.0 <= float(value) <= 1.0:
         return None
-    value = float(value)
-    ideal = metric.get("ideal")
-    if is_number(ideal) and 0.0 <= float(ideal) <= 1.0:
-        span = max(float(ideal), 1.0 - float(ideal)) or 1.0
-        return abs(value - float(ideal)) / span
-    return value if not metric.get("higher_is_better", False) else 1.0 - value
-
-
-def domain(values: Iterable[Any]) -> tuple[float, float]:
-    """The axis of a chart: [0, 1] when every number fits, else the numbers' range padded."""
-    nums = [float(v) for v in values if is_number(v)]
-    if not nums or (min(nums) >= 0.0 and max(nums) <= 1.0):
+    if is_percent(metric) or metric.get("interval") == "wilson":
         return (0.0, 1.0)
+    if not metric.get("higher_is_better", False) and all(
+            not is_number(metric.get(k)) or 0.0 <= float(metric[k]) <= 1.0
+            for k in ("ci_low", "ci_high")):
+        return (0.0, 1.0)
+    return None
+
+
+def badness(metric: Mapping[str, Any]) -> float | None:
+    """How far a metric sits from its ideal, in [0, 1]; None when its scale is unknown.
+
+    1.0 is the worst possible value: the top of the scale for a lower-is-better
+    metric, the bottom for a higher-is-better one, or the farthest point from an
+    optional `ideal` (e.g. 0.5 for a stereotype preference rate).
+    """
+    scale = value_range(metric)
+    if scale is None:
+        return None
+    low, high = scale
+    frac = min(1.0, max(0.0, (float(metric["value"]) - low) / (high - low)))
+    ideal = metric.get("ideal")
+    if is_number(ideal) and low <= float(ideal) <= high:
+        centre = (float(ideal) - low) / (high - low)
+        return abs(frac - centre) / (max(centre, 1.0 - centre) or 1.0)
+    return frac if not metric.get("higher_is_better", False) else 1.0 - frac
+
+
+def domain(values: Iterable[Any], scale: tuple[float, float] | None = None) -> tuple[float, float]:
+    """The axis of a chart: the metric's scale when known and every number fits, [0, 1] when
+    every number fits that, else the numbers' range padded."""
+    nums = [float(v) for v in values if is_number(v)]
+    for lo, hi in ([scale] if scale else []) + [(0.0, 1.0)]:
+        if not nums or (min(nums) >= lo and max(nums) <= hi):
+            return (lo, hi)
     low, high = min(nums), max(nums)
     if low == high:
         low, high = low - 1.0, high + 1.0

@@ -10,13 +10,23 @@ from typing import Any
 import pandas as pd
 
 from reports import gates as gatelib
-from reports.format import anchor, badness, chart, domain, fmt, fmt_interval, is_number, is_percent
+from reports.format import (
+    anchor,
+    badness,
+    chart,
+    domain,
+    fmt,
+    fmt_interval,
+    is_number,
+    is_percent,
+    value_range,
+)
 
 EXAMPLES_PER_TASK = 6
 """Worst examples shown per task."""
 MAX_TEXT = 1500
 """Characters of a prompt or output shown before it is cut."""
-GROUPS_OPEN = 12
+GROUPS_OPEN = 6
 """Group tables with at most this many rows start unfolded."""
 SENSITIVE_RISKS = frozenset({"R01", "R03", "R17"})
 """Suites probing these risks show their examples behind a content warning."""
@@ -74,23 +84,30 @@ def metric_view(name: str, m: Mapping[str, Any], *, suite: str, prefix: str,
     groups = m.get("groups") or {}
     group_gates = {str(g): gatelib.for_metric(gates, suite, name, str(g)) for g in groups}
     group_limits = [_limit(j) for j in group_gates.values()]
+    given = m.get("range")
     axis = domain([m.get("value"), m.get("ci_low"), m.get("ci_high"), limit, *group_limits]
-                  + [g.get(k) for g in groups.values() for k in ("value", "ci_low", "ci_high")])
-    worst_group, worst_bad = None, -1.0
+                  + [g.get(k) for g in groups.values() for k in ("value", "ci_low", "ci_high")],
+                  scale=(float(given[0]), float(given[1])) if value_range(m) and given else None)
+    worst_group, worst_bad, best_bad = None, -1.0, 2.0
     group_rows = []
     for gname, g in groups.items():
-        bad = badness({**g, "higher_is_better": m.get("higher_is_better", False),
-                       "ideal": m.get("ideal")})
+        bad = badness({**g, **{k: m[k] for k in ("higher_is_better", "ideal", "range",
+                                                  "aggregate", "interval") if k in m}})
         if bad is not None and bad > worst_bad:
             worst_group, worst_bad = str(gname), bad
+        if bad is not None:
+            best_bad = min(best_bad, bad)
         group_rows.append({
             "name": str(gname), "value": fmt(g.get("value"), percent),
             "ci": fmt_interval(g.get("ci_low"), g.get("ci_high"), percent), "n": g.get("n", ""),
             "chart": chart(g.get("value"), g.get("ci_low"), g.get("ci_high"), axis,
-                           _limit(group_gates[str(gname)]) or limit),
+                           limit if _limit(group_gates[str(gname)]) is None
+                           else _limit(group_gates[str(gname)])),
             "gates": [_gate_view(x) for x in group_gates[str(gname)]],
             "verdict": _verdict(group_gates[str(gname)]),
         })
+    if worst_bad <= best_bad or value_range(m) is None:  # all alike, or no scale to judge by
+        worst_group = None
     for row in group_rows:
         row["worst"] = len(group_rows) > 1 and row["name"] == worst_group
     group_verdicts = [r["verdict"] for r in group_rows if r["verdict"]]
@@ -103,7 +120,7 @@ def metric_view(name: str, m: Mapping[str, Any], *, suite: str, prefix: str,
         "interval": m.get("interval", ""), "aggregate": m.get("aggregate", ""),
         "higher_is_better": bool(m.get("higher_is_better", False)),
         "direction": "higher is better" if m.get("higher_is_better") else "lower is better",
-        "description": m.get("description", ""),
+        "description": m.get("description", ""), "note": str(m.get("note", "") or ""),
         "badness": badness(m),
         "axis": [fmt(axis[0], percent), fmt(axis[1], percent)],
         "chart": chart(m.get("value"), m.get("ci_low"), m.get("ci_high"), axis, limit),

@@ -252,6 +252,25 @@ def test_formatting_and_badness():
     assert chart(0.5, 0.25, 0.75, (0.0, 1.0))["low"] == 58.0
 
 
+def test_badness_only_where_the_scale_is_known():
+    sentiment = {"value": 0.0, "ci_low": 0.0, "ci_high": 0.0, "higher_is_better": True,
+                 "aggregate": "mean", "interval": "bootstrap"}
+    assert badness(sentiment) is None  # VADER-like mean on [-1, 1]: 0 is neutral, not worst
+    assert badness({**sentiment, "range": [-1, 1]}) == pytest.approx(0.5)
+    toxicity = {"value": 0.25, "ci_low": 0.2, "ci_high": 0.3, "higher_is_better": False,
+                "aggregate": "mean", "interval": "bootstrap"}
+    assert badness(toxicity) == pytest.approx(0.25)  # a [0, 1] risk score, 1 = risk
+    assert badness({**toxicity, "value": 1.4, "ci_high": 1.6}) is None  # a log-likelihood gap
+
+
+def test_no_worst_group_when_groups_tie():
+    tie = {"a": {"value": 0.5, "ci_low": 0.3, "ci_high": 0.7, "n": 10},
+           "b": {"value": 0.5, "ci_low": 0.3, "ci_high": 0.7, "n": 10}}
+    quiz = {"accuracy": metric(0.5, 0.35, 0.65, 20, hib=True, groups=tie)}
+    m = build_context(record(quiz=quiz), coverage=COVERAGE)["runs"][0]["suites"][0]["metrics"][0]
+    assert m["worst_group"] is None and not any(g["worst"] for g in m["groups"])
+
+
 def test_markdown_escaping_of_untrusted_text():
     assert md("<script>x</script>") == "&lt;script&gt;x&lt;/script&gt;"
     assert md("[a](javascript:alert(1))") == r"\[a\]\(javascript\:alert\(1\)\)"
