@@ -55,6 +55,15 @@ def test_gate_exits_0_when_nothing_fails_and_writes_gates_json(tmp_path, capsys)
     assert data["gates"][0]["op"] == "max" and data["gates"][0]["limit"] == 0.3
 
 
+def test_gates_on_suites_missing_from_the_run_are_summed_up_in_one_line(tmp_path, capsys) -> None:
+    run = write_run(tmp_path / "run", risky=5)
+    extra = GATE + "  - {suite: toxicity, metric: toxicity_probability, max: 0.1}\n"
+    assert main(["gate", str(run), "--policy", str(policy(tmp_path, extra)), "--no-write"]) == 0
+    out = capsys.readouterr().out
+    assert "SKIP gates on suites not in this run: toxicity\n" in out
+    assert "toxicity::toxicity_probability" not in out and "2 gates: 1 pass, 1 skipped" in out
+
+
 def test_gate_exits_1_on_failure_and_shows_escaped_examples(tmp_path, capsys) -> None:
     run = write_run(tmp_path / "run", risky=60)
     assert main(["gate", str(run), "--policy", str(policy(tmp_path, GATE)),

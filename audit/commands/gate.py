@@ -45,10 +45,19 @@ def _num(x: float) -> str:
     return "-" if x is None or math.isnan(x) else f"{x:.3f}"
 
 
+def _absent(v: Any) -> bool:
+    return v.status == "skipped" and v.message == f"suite {v.gate.suite} is not in this run"
+
+
 def table(verdicts: Sequence[Any]) -> str:
-    """The verdicts as an aligned text table, then the details of every gate not passed."""
+    """The verdicts as an aligned text table, then the details of every gate not passed.
+
+    Gates on suites the run does not contain are named in one line below the table.
+    """
     rows = [("result", "gate", "estimate [interval]", "rule", "n", "severity")]
     for v in verdicts:
+        if _absent(v):
+            continue
         mark = _MARK[v.outcome] + (" (inconclusive)" if v.status == "inconclusive" else "")
         est = "-" if math.isnan(v.value) else f"{_num(v.value)} [{_num(v.low)}, {_num(v.high)}]"
         rows.append((mark, printable(v.gate.id), est, v.gate.rule, str(v.n), v.gate.severity))
@@ -67,7 +76,7 @@ def table(verdicts: Sequence[Any]) -> str:
     absent: dict[str, None] = {}
     for v in verdicts:
         if v.status == "skipped":
-            if v.message == f"suite {v.gate.suite} is not in this run":
+            if _absent(v):
                 absent[v.gate.suite] = None
             else:
                 skipped.setdefault(v.message, []).append(v.gate.id)
