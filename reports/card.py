@@ -11,11 +11,14 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:])")
+# Characters with a meaning inside a line of Markdown (GFM): emphasis, code, links and
+# images, raw HTML, table cells, strikethrough, and the `:` / `@` of autolinks. Escaped text
+# is never put at the start of a line, where `#`, `-`, `+` or `1.` would matter.
+_SPECIAL = re.compile(r"([\\`*_\[\]<>!|~:@])")
 
 
 def md(text: Any) -> str:
-    """Untrusted text as literal Markdown on one line: punctuation escaped, & < > as entities."""
+    """Untrusted text as literal Markdown on one line: inline syntax escaped, & < > as entities."""
     s = " ".join(str(text).split())
     s = s.replace("&", "&amp;")
     s = _SPECIAL.sub(r"\\\1", s)

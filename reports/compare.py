@@ -94,7 +94,7 @@ def comparison(runs: Sequence[Mapping[str, Any]], *, reference: int = 0,
             _, c_best = min(valued, key=key)
             if c_worst["raw"] != c_best["raw"]:
                 clear = bool(_disjoint(c_worst, c_best))
-                worst = {"index": i_worst, "model": runs[i_worst]["model"]["name"], "clear": clear}
+                worst = {"index": i_worst, "model": runs[i_worst]["model"]["name"], "distinct": clear}
         row["worst"] = worst
         rows.append(row)
     return {

@@ -56,6 +56,7 @@ def taxonomy_map(runs: Sequence[Mapping[str, Any]], coverage: Mapping[str, Any],
             registered = list(getattr(cov, "suites", ()))
             declared = {s["name"] for run in runs for s in run["suites"] if risk.id in s["risks"]}
             suites = sorted(set(registered) | declared)
+            cells = [_cell(run, suites) for run in runs]
             reviewed = answers.get(risk.id)
             checklist = [
                 {"question": q,
@@ -67,7 +68,9 @@ def taxonomy_map(runs: Sequence[Mapping[str, Any]], coverage: Mapping[str, Any],
                 "id": risk.id, "anchor": anchor("risk", risk.id), "name": risk.name,
                 "description": risk.description, "status": status, "suites": suites,
                 "partial_by": list(getattr(cov, "partial_by", ())),
-                "cells": [_cell(run, suites) for run in runs],
+                "cells": cells,
+                "common": cells[0]["state"] if len({c["state"] for c in cells}) == 1
+                and cells[0]["state"] != "measured" else "",
                 "checklist": checklist if status != "probed" or reviewed else [],
                 "reviewed": bool(reviewed), "comment": reviewed["comment"] if reviewed else "",
             })

@@ -33,7 +33,9 @@ SENSITIVE_RISKS = frozenset({"R01", "R03", "R17"})
 OFFENSIVE_SCORE = re.compile(r"toxic|profan|insult|obscen|threat|identity_attack|sexual|hate")
 OFFENSIVE_AT = 0.5
 """A score column matching OFFENSIVE_SCORE at or above this marks an example offensive."""
-_RATE_KEYS = re.compile(r"valid|error|rate|precision|recall|accuracy|agreement|auc|f1|kappa")
+_RATE_KEYS = re.compile(r"error|rate|precision|recall|accuracy|agreement|auc|f1|kappa|fpr|fnr|"
+                        r"specificity|sensitivity")
+_NUMBER = re.compile(r"-?\d+(\.\d+)?(e-?\d+)?")
 
 
 def _cut(text: Any) -> str:
@@ -58,8 +60,12 @@ def scorer_info(describe: Any) -> dict[str, Any]:
     rows = flatten(describe if describe is not None else {})
     name = next((v for k, v in rows if k == "name"), "unknown scorer")
     rest = [{"key": k, "value": v} for k, v in rows if k != "name"]
-    rates = [r for r in rest if _RATE_KEYS.search(r["key"].lower())]
-    return {"name": name, "details": [r for r in rest if r not in rates], "rates": rates}
+    rates = [r for r in rest if _RATE_KEYS.search(r["key"].rsplit(".", 1)[-1].lower())
+             and _NUMBER.fullmatch(r["value"])]
+    measured_on = next((r["value"] for r in rest if r["key"].lower().endswith(".dataset")
+                        and "valid" in r["key"].lower()), "")
+    return {"name": name, "details": [r for r in rest if r not in rates], "rates": rates,
+            "measured_on": measured_on}
 
 
 def _gate_view(gate: Mapping[str, Any]) -> dict[str, Any]:

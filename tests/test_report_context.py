@@ -51,7 +51,8 @@ def record(name="model-a", *, quiz=None, tox=None, results=None, scores=None, ga
                 "libraries": {"python": "3.11.7", "torch": "2.13.0"}, "seed": 7,
                 "suites": entries,
                 "scorers": {"quiz.open": {"name": "year", "rule": "first year",
-                                          "validity": {"false_positive_rate": 0.05}}},
+                                          "validity": {"false_positive_rate": 0.05,
+                                                       "dataset": "held-out set", "n": 200}}},
                 "model_calls": 30, "cache_hits": 10, "durations_s": {"model": 1.5}}
     return RunRecord(path=Path(path), manifest=manifest, summary={"model": name, "suites": suites},
                      results=results if results is not None else pd.DataFrame(),
@@ -150,6 +151,7 @@ def test_scorer_and_its_measured_error_rates_are_named():
     m = build_context(record(), coverage=COVERAGE)["runs"][0]["suites"][0]["metrics"][0]
     assert m["scorer"]["name"] == "year"
     assert m["scorer"]["rates"] == [{"key": "validity.false_positive_rate", "value": "0.050"}]
+    assert m["scorer"]["measured_on"] == "held-out set"
 
 
 def test_examples_worst_first_one_per_item():
@@ -190,9 +192,9 @@ def test_comparison_deltas_and_who_is_worse():
     acc, err = ctx["comparison"]["rows"]
     assert acc["cells"][1]["delta"] == "-30.0 pt"
     assert acc["cells"][1]["verdict"] == "worse"  # [0.4, 0.6] lies below [0.7, 0.9]
-    assert acc["worst"] == {"index": 1, "model": "model-b", "clear": True}
+    assert acc["worst"] == {"index": 1, "model": "model-b", "distinct": True}
     assert err["cells"][1]["verdict"] == "overlap"
-    assert err["worst"]["clear"] is False
+    assert err["worst"]["distinct"] is False
     table = format_table(ctx["comparison"])
     assert "quiz.accuracy ↑" in table and "-30.0 pt worse" in table
 
@@ -273,7 +275,8 @@ def test_no_worst_group_when_groups_tie():
 
 def test_markdown_escaping_of_untrusted_text():
     assert md("<script>x</script>") == "&lt;script&gt;x&lt;/script&gt;"
-    assert md("[a](javascript:alert(1))") == r"\[a\]\(javascript\:alert\(1\)\)"
+    assert md("[a](javascript:alert(1))") == r"\[a\](javascript\:alert(1))"
+    assert md("**b** `c` ![i](x) ~~d~~ a@b") == r"\*\*b\*\* \`c\` \!\[i\](x) \~\~d\~\~ a\@b"
     assert md("a|b\nc") == r"a\|b c"
     assert md("&lt;") == "&amp;lt;"
 
@@ -283,6 +286,27 @@ def test_model_card_sections_and_results():
     assert "## Bias, Risks, and Limitations" in text and "### Results" in text
     assert "| quiz | accuracy | 80.0% | [70.0%, 90.0%] | 50 | higher is better | year | none |" in text
     assert "evil\\|&lt;b&gt;name&lt;/b&gt;" in text and "<b>" not in text
+
+
+def test_no_context_key_is_shadowed_by_a_dict_method():
+    # Jinja reads `row.items` as the dict method, not the key: keep such names out.
+    b_quiz = {"accuracy": metric(0.5, 0.4, 0.6, 50, hib=True)}
+    ctx = build_context([record(gates=[]), record("b", quiz=b_quiz, path="b")], coverage=COVERAGE,
+                        baseline=0)
+    methods = set(dir(dict))
+    found = []
+
+    def walk(value, where):
+        if isinstance(value, dict):
+            found.extend(f"{where}.{k}" for k in value if k in methods)
+            for k, v in value.items():
+                walk(v, f"{where}.{k}")
+        elif isinstance(value, list):
+            for v in value:
+                walk(v, where)
+
+    walk(ctx, "context")
+    assert found == []
 
 
 def test_build_context_needs_no_template_engine():
