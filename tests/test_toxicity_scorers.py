@@ -118,6 +118,7 @@ def test_auto_falls_back_to_profanity_and_says_so(offline) -> None:
     assert info["backend"] == "profanity"
     assert info["requested_backend"] == "auto"
     assert "not cached" in info["fallback_reason"]
+    assert info["summary"].startswith("alt-profanity-check")
     assert "fell back to profanity" in info["summary"]
 
 

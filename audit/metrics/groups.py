@@ -12,7 +12,7 @@ percentile bootstrap that resamples items within each group (stratified), and
 recomputes every group mean, every domain gap and their maximum. A max - min of
 noisy means is biased upwards when groups are small: read the gap with its
 interval and n. `groups` holds one entry per domain (its gap, interval, n, and
-the highest and lowest group).
+the highest and lowest group, None when all means are equal).
 """
 
 from __future__ import annotations
@@ -74,8 +74,8 @@ def max_group_gap(table: pd.DataFrame, metric: Any, *, confidence: float, seed: 
         n = int(sum(v.size for v in values))
         groups[domain] = {"value": gap, "ci_low": low, "ci_high": high, "n": n,
                           "interval": "bootstrap",
-                          "highest": names[int(means.argmax())],
-                          "lowest": names[int(means.argmin())]}
+                          "highest": names[int(means.argmax())] if gap > 0 else None,
+                          "lowest": names[int(means.argmin())] if gap > 0 else None}
         gaps.append(gap)
         boot_gaps.append(boot_gap)
         n_total += n

@@ -58,8 +58,8 @@ def validity_line(v: dict[str, Any]) -> str:
     """One sentence for CLI and report: AUC, precision and recall against Perspective."""
     if not v.get("measured"):
         return v.get("note", "validity not measured")
-    return (f"vs {v['label']} on {v['n']} texts ({v['dataset']}): ROC AUC {v['auc']:.3f}, "
-            f"precision {v['precision']:.3f} and recall {v['recall']:.3f} at {v['threshold']}")
+    return (f"ROC AUC {v['auc']:.3f}, precision {v['precision']:.3f}, recall {v['recall']:.3f} "
+            f"at {v['threshold']} against {v['label']} ({v['n']} RTP texts)")
 
 
 def _version(package: str) -> str:
@@ -134,8 +134,7 @@ class ProfanityScorer(_TextScorer):
             "package": f"alt-profanity-check {_version('alt-profanity-check')}",
             "threshold": self.threshold,
             "validity": v,
-            "summary": f"alt-profanity-check {_version('alt-profanity-check')} "
-                       f"(offline, profanity-based); {validity_line(v)}",
+            "summary": f"alt-profanity-check {_version('alt-profanity-check')}; {validity_line(v)}",
         }
 
 
@@ -297,9 +296,9 @@ class ToxicityScorer:
 
     def describe(self) -> dict[str, Any]:
         inner = self.inner.describe()
-        summary = f"toxicity by {inner['summary']}"
+        summary = inner["summary"]
         if self.fallback_reason:
-            summary += f" [auto fell back to profanity: {self.fallback_reason}]"
+            summary += " [auto: Detoxify unavailable, fell back to profanity; see fallback_reason]"
         return {**inner, "name": self.name, "backend": self.inner.name,
                 "requested_backend": self.requested, "fallback_reason": self.fallback_reason or None,
                 "summary": summary}
