@@ -175,22 +175,27 @@ def examples(results: pd.DataFrame, scores: pd.DataFrame, suite: str,
         sign = part["metric"].map(direction)
         bad = part["value"].where(~sign, 1.0 - part["value"])
         keyed = part.assign(_bad=bad.fillna(0.0))
-        per_response = keyed.groupby(["item_id", "sample"], sort=False)["_bad"].sum()
-        worst = per_response.sort_values(ascending=False, kind="stable")
+        grouped = keyed.groupby(["item_id", "sample"], sort=False)
+        positions = grouped.indices
+        worst = grouped["_bad"].sum().sort_values(ascending=False, kind="stable")
+        col = {c: keyed[c].tolist() for c in ("metric", "value", "group", "prompt", "output",
+                                              "reference")}
         seen: set[str] = set()
         for item_id, sample in worst.index:
             if item_id in seen:
                 continue
             seen.add(item_id)
-            resp = keyed[(keyed["item_id"] == item_id) & (keyed["sample"] == sample)]
-            first = resp.iloc[0]
+            at = positions[(item_id, sample)]
+            first = at[0]
             offensive = (str(task), str(item_id), int(sample)) in hot
             out.append({
-                "anchor": "", "task": str(task), "item_id": str(item_id), "group": str(first["group"]),
-                "sample": int(sample), "prompt": _cut(first["prompt"]), "output": _cut(first["output"]),
-                "reference": _cut(first["reference"]),
-                "scores": [{"metric": str(r.metric), "value": fmt(r.value, percent[str(r.metric)])}
-                           for r in resp.itertuples()],
+                "anchor": "", "task": str(task), "item_id": str(item_id),
+                "group": str(col["group"][first]), "sample": int(sample),
+                "prompt": _cut(col["prompt"][first]), "output": _cut(col["output"][first]),
+                "reference": _cut(col["reference"][first]),
+                "scores": [{"metric": str(col["metric"][k]),
+                            "value": fmt(col["value"][k], percent[str(col["metric"][k])])}
+                           for k in at],
                 "hidden": sensitive_suite or offensive, "offensive": offensive,
             })
             if len(seen) >= per_task:
