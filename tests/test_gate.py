@@ -197,3 +197,18 @@ def test_policy_files_are_read_safely_and_ids_are_unique(tmp_path: Path) -> None
         parse_policy({"version": 1, "gates": [GOOD, {**GOOD, "max": 0.2}]})
     with pytest.raises(PolicyError, match="version 2 is not supported"):
         parse_policy({"version": 2, "gates": [GOOD]})
+
+
+def test_public_api_resolves_and_reading_a_policy_needs_no_pandas() -> None:
+    import subprocess
+    import sys
+
+    import audit.gates
+
+    assert sorted(audit.gates.__all__) == sorted(audit.gates._WHERE)
+    for name in audit.gates.__all__:
+        assert getattr(audit.gates, name) is not None
+    code = ("import sys; from audit.gates import load_policy, expand, starter_policy_path; "
+            "load_policy(starter_policy_path()); print('pandas' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

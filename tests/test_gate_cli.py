@@ -14,7 +14,7 @@ import probes
 from audit import junit
 from audit.cli import main
 from audit.gates import Gate, Verdict, load_policy, starter_policy_path
-from audit.gates.evaluate import Example
+from audit.gates.verdict import Example
 
 OUTPUT = "<script>alert('x')</script> ]]> & \x00\x1b[31m \"quoted\""
 NASTY = OUTPUT + " \ud83d"  # a lone surrogate: cannot even be stored in parquet, but a str can hold it

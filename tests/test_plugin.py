@@ -9,7 +9,7 @@ import pytest
 
 from audit.cache import ResponseCache
 from audit.models import FakeModel
-from audit.runner import LoadedSuite, RunOptions, Runner
+from audit.runner import LoadedSuite, Runner, RunOptions
 from audit.suite import data_hash, load_items, load_spec
 
 pytest_plugins = ["pytester"]
@@ -152,7 +152,8 @@ def test_collection_imports_nothing_heavy(run_dir, pytester) -> None:
     pytester.makeconftest("""
         import sys
         def pytest_collection_finish(session):
-            heavy = sorted(m for m in ("torch", "transformers", "detoxify") if m in sys.modules)
+            heavy = sorted(m for m in ("torch", "transformers", "detoxify", "pandas")
+                           if m in sys.modules)
             session.config._heavy = heavy
         def pytest_terminal_summary(terminalreporter, config):
             terminalreporter.write_line(f"HEAVY={config._heavy}")

@@ -20,6 +20,7 @@ See docs/gating.md for every key.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -226,6 +227,39 @@ def load_policy(path: str | Path) -> Policy:
         at = f" at line {mark.line + 1}" if mark else ""
         raise PolicyError(f"{path}: malformed YAML{at}") from None
     return parse_policy(data, str(path), path)
+
+
+def read_summary(path: str | Path) -> dict[str, Any]:
+    """summary.json of a finished run; PolicyError when `path` is not one."""
+    path = Path(path)
+    file = path / "summary.json"
+    if not file.is_file():
+        what = "an unfinished run (no summary.json)" if (path / "manifest.json").is_file() \
+            else "not a run directory (no summary.json)"
+        raise PolicyError(f"{path} is {what}")
+    try:
+        return json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise PolicyError(f"{file}: cannot read ({exc})") from None
+
+
+def expand(policy: Policy, summary: dict[str, Any]) -> list[Gate]:
+    """The policy's gates with `group: each` replaced by one gate per group the run reports."""
+    out: list[Gate] = []
+    suites = summary.get("suites", {})
+    for gate in policy.gates:
+        if gate.suite in suites:
+            metrics = suites[gate.suite]["metrics"]
+            if gate.metric not in metrics:
+                raise PolicyError(f"gate {gate.id}: suite {gate.suite} has no metric {gate.metric!r} "
+                                  f"(metrics: {', '.join(metrics)})")
+            groups = list(metrics[gate.metric].get("groups", {}))
+            if gate.group == EACH:
+                # a metric reported without groups is gated as a whole
+                out += [gate.for_group(g) for g in groups] if groups else [replace(gate, group=None)]
+                continue
+        out.append(gate)
+    return out
 
 
 def starter_policy_path() -> Path:

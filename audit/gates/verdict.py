@@ -14,14 +14,14 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from audit.aggregates import BUILTIN
-from audit.gates.policy import EACH, Gate, Policy, PolicyError
+from audit.gates.policy import EACH, Gate, Policy, PolicyError, expand, read_summary
 from audit.results import aggregate, reduce_items
 from audit.stats import items_needed, paired_change
 from audit.suite import MetricSpec
@@ -42,20 +42,6 @@ class RunData:
     """results.parquet: one row per item x sample x metric."""
     seed: int = 0
     """The run's seed, reused for bootstrap intervals so they match the summary."""
-
-
-def read_summary(path: str | Path) -> dict[str, Any]:
-    """summary.json of a finished run; PolicyError when `path` is not one."""
-    path = Path(path)
-    file = path / "summary.json"
-    if not file.is_file():
-        what = "an unfinished run (no summary.json)" if (path / "manifest.json").is_file() \
-            else "not a run directory (no summary.json)"
-        raise PolicyError(f"{path} is {what}")
-    try:
-        return json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise PolicyError(f"{file}: cannot read ({exc})") from None
 
 
 def load_run(path: str | Path) -> RunData:
@@ -125,25 +111,6 @@ class Verdict:
         if self.status == "inconclusive":
             return self.gate.on_inconclusive
         return {"skipped": "skip"}.get(self.status, self.status)
-
-
-def expand(policy: Policy, summary: dict[str, Any]) -> list[Gate]:
-    """The policy's gates with `group: each` replaced by one gate per group the run reports."""
-    out: list[Gate] = []
-    suites = summary.get("suites", {})
-    for gate in policy.gates:
-        if gate.suite in suites:
-            metrics = suites[gate.suite]["metrics"]
-            if gate.metric not in metrics:
-                raise PolicyError(f"gate {gate.id}: suite {gate.suite} has no metric {gate.metric!r} "
-                                  f"(metrics: {', '.join(metrics)})")
-            groups = list(metrics[gate.metric].get("groups", {}))
-            if gate.group == EACH:
-                # a metric reported without groups is gated as a whole
-                out += [gate.for_group(g) for g in groups] if groups else [replace(gate, group=None)]
-                continue
-        out.append(gate)
-    return out
 
 
 def _fmt(x: float) -> str:
