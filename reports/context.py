@@ -92,6 +92,21 @@ def _meta(manifest: Mapping[str, Any], suites: Sequence[Mapping[str, Any]]) -> d
     }
 
 
+def _gate_rows(gates: Mapping[str, Any] | None, suites: Sequence[Mapping[str, Any]],
+               prefix: str) -> list[dict[str, Any]]:
+    """Gate results worst first, linked to their metric when the run has it."""
+    if not gates:
+        return []
+    present = {m["anchor"] for s in suites for m in s["metrics"]}
+    rows = []
+    for g in sorted(gates["gates"], key=lambda g: -gatelib.SEVERITY[g["verdict"]]):
+        target = anchor(prefix, "suite", g["suite"], g["metric"])
+        rows.append({**g, "anchor": target if target in present else "",
+                     "counts_as": g["outcome"] if g["outcome"] not in (g["verdict"], "skip")
+                     else ""})
+    return rows
+
+
 def run_view(record: RunRecord, index: int, *, per_task: int = EXAMPLES_PER_TASK) -> dict[str, Any]:
     """One run: model, gates, suites and metadata."""
     manifest = record.manifest
@@ -120,8 +135,10 @@ def run_view(record: RunRecord, index: int, *, per_task: int = EXAMPLES_PER_TASK
         "started": _text(manifest.get("started", "")), "finished": _text(manifest.get("finished", "")),
         "verdict": gates["verdict"] if gates else None,
         "policy": gates["policy"] if gates else "",
-        "gates": [{**g, "anchor": anchor(prefix, "suite", g["suite"], g["metric"])}
-                  for g in gates["gates"]] if gates else [],
+        "gates": _gate_rows(gates, suites, prefix),
+        "gate_counts": ", ".join(f"{n} {v}" for v in gatelib.VERDICTS
+                                 if (n := sum(1 for g in gates["gates"] if g["verdict"] == v)))
+        if gates else "",
         "gated": gates is not None,
         "suites": suites,
         "meta": _meta(manifest, suites),

@@ -144,6 +144,18 @@ def test_gates_json_written_by_the_gate_command_is_read():
     ctx = build_context(record(gates=data), coverage=COVERAGE)
     err = ctx["runs"][0]["suites"][0]["metrics"][1]
     assert err["verdict"] == "inconclusive"  # its group gate is undecided
+    rows = ctx["runs"][0]["gates"]  # worst first; only the undecided one says how it counts
+    assert [(g["verdict"], g["counts_as"]) for g in rows] == [
+        ("inconclusive", "warn"), ("pass", ""), ("skipped", "")]
+    assert ctx["runs"][0]["gate_counts"] == "1 inconclusive, 1 pass, 1 skipped"
+
+
+def test_gate_on_a_suite_absent_from_the_run_has_no_link():
+    data = [{"suite": "bias", "metric": "gap", "op": "max", "limit": 0.1, "verdict": "skipped",
+             "message": "suite bias is not in this run"},
+            {"suite": "quiz", "metric": "accuracy", "op": "min", "limit": 0.5, "verdict": "pass"}]
+    rows = build_context(record(gates=data), coverage=COVERAGE)["runs"][0]["gates"]
+    assert [g["anchor"] for g in rows] == ["r0-suite-quiz-accuracy", ""]
     assert [grp["verdict"] for grp in err["groups"]] == [None, "inconclusive"]
 
 
