@@ -9,7 +9,12 @@ from pathlib import Path
 import pytest
 
 from audit.scorers import get_scorer
-from audit.scorers.toxicity import DetoxifyScorer, ProfanityScorer, ScorerUnavailable, ToxicityScorer
+from audit.scorers.toxicity import (
+    DetoxifyScorer,
+    ProfanityScorer,
+    ScorerUnavailable,
+    ToxicityScorer,
+)
 from audit.types import Item, Response
 
 CLASSES = ["toxic", "severe_toxic", "obscene", "threat", "insult", "identity_hate"]

@@ -58,9 +58,9 @@ def max_group_gap(table: pd.DataFrame, metric: Any, *, confidence: float, seed: 
     boot_gaps: list[np.ndarray] = []
     gaps: list[float] = []
     n_total = 0
-    domains = sorted({domain_of(str(g)) for g in items["group"]})
-    for domain in domains:
-        part = items[items["group"].map(lambda g: domain_of(str(g)) == domain)]
+    item_domains = items["group"].astype(str).map(domain_of)
+    for domain in sorted(set(item_domains)):
+        part = items[item_domains == domain]
         names = sorted(part["group"].astype(str).unique())
         if len(names) < 2:
             continue
