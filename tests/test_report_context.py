@@ -144,6 +144,7 @@ def test_gates_json_written_by_the_gate_command_is_read():
     ctx = build_context(record(gates=data), coverage=COVERAGE)
     err = ctx["runs"][0]["suites"][0]["metrics"][1]
     assert err["verdict"] == "inconclusive"  # its group gate is undecided
+    assert [grp["verdict"] for grp in err["groups"]] == [None, "inconclusive"]
     rows = ctx["runs"][0]["gates"]  # worst first; only the undecided one says how it counts
     assert [(g["verdict"], g["counts_as"]) for g in rows] == [
         ("inconclusive", "warn"), ("pass", ""), ("skipped", "")]
@@ -156,7 +157,6 @@ def test_gate_on_a_suite_absent_from_the_run_has_no_link():
             {"suite": "quiz", "metric": "accuracy", "op": "min", "limit": 0.5, "verdict": "pass"}]
     rows = build_context(record(gates=data), coverage=COVERAGE)["runs"][0]["gates"]
     assert [g["anchor"] for g in rows] == ["r0-suite-quiz-accuracy", ""]
-    assert [grp["verdict"] for grp in err["groups"]] == [None, "inconclusive"]
 
 
 def test_scorer_and_its_measured_error_rates_are_named():
