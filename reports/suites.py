@@ -43,6 +43,13 @@ def _cut(text: Any) -> str:
     return text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + f" … [{len(text) - MAX_TEXT} more characters]"
 
 
+def _score(value: Any) -> str:
+    """One response's score: 0 or 1 for outcomes, three decimals otherwise."""
+    if is_number(value) and float(value) in (0.0, 1.0):
+        return str(int(value))
+    return fmt(value)
+
+
 def flatten(data: Any, prefix: str = "") -> list[tuple[str, str]]:
     """Nested describe() output as (key path, text) pairs."""
     if isinstance(data, Mapping):
@@ -159,14 +166,13 @@ def examples(results: pd.DataFrame, scores: pd.DataFrame, suite: str,
     Badness of a response is the sum over the task's metrics of how far its
     value is from the good end (1 - value for higher-is-better metrics).
     """
-    if results.empty:
+    if results.empty or per_task <= 0:
         return []
     rows = results[results["suite"] == suite]
     if rows.empty:
         return []
     hot = _offensive(scores, suite)
     direction = {name: bool(m.get("higher_is_better", False)) for name, m in metrics.items()}
-    percent = {name: is_percent(m) for name, m in metrics.items()}
     out = []
     for task, part in rows.groupby("task", sort=False):
         part = part[part["metric"].isin(list(direction))]
@@ -193,8 +199,7 @@ def examples(results: pd.DataFrame, scores: pd.DataFrame, suite: str,
                 "group": str(col["group"][first]), "sample": int(sample),
                 "prompt": _cut(col["prompt"][first]), "output": _cut(col["output"][first]),
                 "reference": _cut(col["reference"][first]),
-                "scores": [{"metric": str(col["metric"][k]),
-                            "value": fmt(col["value"][k], percent[str(col["metric"][k])])}
+                "scores": [{"metric": str(col["metric"][k]), "value": _score(col["value"][k])}
                            for k in at],
                 "hidden": sensitive_suite or offensive, "offensive": offensive,
             })

@@ -171,8 +171,8 @@ def test_examples_worst_first_one_per_item():
                          rows("quiz", "error_rate", [0.0, 1.0, 0.0])])
     ex = build_context(record(results=results), coverage=COVERAGE)["runs"][0]["suites"][0]["examples"]
     assert [e["item_id"] for e in ex] == ["i1", "i0", "i2"]
-    assert ex[0]["scores"] == [{"metric": "accuracy", "value": "0.0%"},
-                               {"metric": "error_rate", "value": "100.0%"}]
+    assert ex[0]["scores"] == [{"metric": "accuracy", "value": "0"},
+                               {"metric": "error_rate", "value": "1"}]
     assert not any(e["hidden"] for e in ex)
 
 
