@@ -110,9 +110,14 @@ def comparison(runs: Sequence[Mapping[str, Any]], *, reference: int = 0,
     }
 
 
+def _printable(text: Any) -> str:
+    """Run text for a terminal: control characters (escape sequences) shown as '?'."""
+    return "".join(ch if ch.isprintable() else "?" for ch in str(text))
+
+
 def format_table(comp: Mapping[str, Any]) -> str:
     """The comparison as plain text for a terminal: one line per metric, a column per model."""
-    models = comp["models"]
+    models = [_printable(m) for m in comp["models"]]
     head = ["suite.metric", *models]
     lines = []
     for row in comp["rows"]:
@@ -123,11 +128,11 @@ def format_table(comp: Mapping[str, Any]) -> str:
                 text += f" {c['delta']} {c['verdict']}"
             cells.append(text)
         arrow = "↑" if row["higher_is_better"] else "↓"
-        lines.append([f"{row['suite']}.{row['metric']} {arrow}", *cells])
+        lines.append([_printable(f"{row['suite']}.{row['metric']} {arrow}"), *cells])
     widths = [max(len(str(r[i])) for r in [head, *lines]) for i in range(len(head))]
     out = ["  ".join(str(v).ljust(w) for v, w in zip(head, widths)).rstrip()]
     out += ["  ".join(str(v).ljust(w) for v, w in zip(r, widths)).rstrip() for r in lines]
     ref = "baseline" if comp["baseline"] else "reference"
-    out.append(f"deltas against {ref} {comp['reference_model']}; ↑ higher is better, ↓ lower is "
+    out.append(f"deltas against {ref} {_printable(comp['reference_model'])}; ↑ higher is better, ↓ lower is "
                f"better; {comp['method']}")
     return "\n".join(out)

@@ -113,3 +113,9 @@ def test_card_to_stdout(two_runs, capsys):
     good, _ = two_runs
     assert main(["card", str(good), "--out", "-"]) == 0
     assert "## Evaluation" in capsys.readouterr().out
+
+
+def test_comparing_a_run_with_itself_is_exit_2(two_runs, capsys):
+    good, _ = two_runs
+    assert main(["report", str(good), str(good)]) == 2
+    assert "nothing to compare" in capsys.readouterr().err

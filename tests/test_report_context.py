@@ -211,6 +211,12 @@ def test_comparison_deltas_and_who_is_worse():
     assert "quiz.accuracy ↑" in table and "-30.0 pt worse" in table
 
 
+def test_terminal_table_neutralises_escape_sequences():
+    ctx = build_context([record("a\x1b[31mred"), record("b", path="run-b")], coverage=COVERAGE)
+    table = format_table(ctx["comparison"])
+    assert "\x1b" not in table and "a?[31mred" in table
+
+
 def test_baseline_uses_a_paired_test_on_shared_items():
     base = rows("quiz", "accuracy", [1.0] * 30)
     cur = rows("quiz", "accuracy", [0.0] * 12 + [1.0] * 18)

@@ -133,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
     context = build(args.runs, baseline=args.baseline, review=args.review, policy=args.policy,
                     examples=args.examples)
     if context["comparison"] is None:
-        raise UserError("--baseline is the same run as the one to compare")
+        raise UserError("nothing to compare: the runs given are one and the same directory")
     print(reports.format_table(context["comparison"]))
     print(reports.write_html(context, args.out or _default_out(args.runs)))
     return 0
