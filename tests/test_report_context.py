@@ -335,3 +335,12 @@ def test_build_context_needs_no_template_engine():
             "print('jinja2' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_public_api_names_exist():
+    import reports
+
+    assert sorted(reports.__all__) == sorted(
+        ["ReviewError", "RunRecord", "build_context", "format_table", "load_review", "load_run",
+         "model_card", "parse_review", "render_html", "write_html"])
+    assert all(callable(getattr(reports, name)) for name in reports.__all__)
