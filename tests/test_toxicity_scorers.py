@@ -103,6 +103,14 @@ def test_named_variant_without_weights_or_network_is_unavailable(offline) -> Non
         DetoxifyScorer(variant="unbiased")
 
 
+def test_hub_offline_setting_prevents_a_download(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr("audit.scorers.toxicity._reachable", lambda *a, **k: True)
+    with pytest.raises(ScorerUnavailable, match="not cached"):
+        DetoxifyScorer(variant="original")
+
+
 def test_unknown_variant_is_rejected() -> None:
     with pytest.raises(ScorerUnavailable, match="unknown Detoxify variant"):
         DetoxifyScorer(variant="huge")
@@ -121,6 +129,7 @@ def test_auto_falls_back_to_profanity_and_says_so(offline) -> None:
     scorer = ToxicityScorer()
     info = scorer.describe()
     assert info["backend"] == "profanity"
+    assert info["name"].startswith("toxicity (alt-profanity-check") and "auto fallback" in info["name"]
     assert info["requested_backend"] == "auto"
     assert "not cached" in info["fallback_reason"]
     assert info["summary"].startswith("alt-profanity-check")
@@ -132,6 +141,7 @@ def test_auto_uses_detoxify_when_a_checkpoint_is_given(tiny_detoxify, offline) -
     scorer = ToxicityScorer(checkpoint=str(checkpoint), huggingface_config_path=str(folder))
     info = scorer.describe()
     assert info["backend"] == "detoxify" and info["fallback_reason"] is None
+    assert info["name"].startswith("toxicity (detoxify") and "fallback" not in info["name"]
     items, responses = _responses(("the mat",))
     assert scorer.score(items, responses)[0][0]["toxicity"] == pytest.approx(0.75, abs=1e-6)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import socket
 from collections.abc import Sequence
 from importlib import metadata, resources
@@ -209,7 +210,8 @@ class DetoxifyScorer(_TextScorer):
         else:
             self.checkpoint = None
             cached = _cached_checkpoint(variant)
-            if not cached.is_file() and not (download and _reachable()):
+            offline = os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes")
+            if not cached.is_file() and not (download and not offline and _reachable()):
                 raise ScorerUnavailable(
                     f"Detoxify {variant} weights are not cached at {cached} and cannot be downloaded "
                     f"here; give checkpoint=PATH or use the profanity scorer"
@@ -299,6 +301,11 @@ class ToxicityScorer:
         summary = inner["summary"]
         if self.fallback_reason:
             summary += " [auto: Detoxify unavailable, fell back to profanity; see fallback_reason]"
-        return {**inner, "name": self.name, "backend": self.inner.name,
+        weights = inner["package"] + (f" {inner['variant']}" if inner.get("variant") else "")
+        weights += " checkpoint" if inner.get("checkpoint") else ""
+        fallback = ", auto fallback" if self.fallback_reason else ""
+        # the name says which classifier produced the numbers, wherever it is shown
+        return {**inner, "name": f"{self.name} ({weights}{fallback})", "registered": self.name,
+                "backend": self.inner.name,
                 "requested_backend": self.requested, "fallback_reason": self.fallback_reason or None,
                 "summary": summary}
