@@ -41,3 +41,18 @@ def test_the_same_model_twice_is_refused(tmp_path, capsys):
 @pytest.mark.parametrize("name, expected", [("hf:/a/b c", "a_b_c"), ("gemma3-270m", "gemma3-270m")])
 def test_run_directory_names(name, expected):
     assert slug(name) == expected
+
+
+def test_shared_context_scoring_matches_scoring_each_request_alone(tiny_causal):
+    from audit.models import ModelOptions, load_model
+    from audit.types import LoglikelihoodRequest
+
+    model = load_model(f"hf:{tiny_causal}", ModelOptions(threads=1, batch_size=2))
+    context = "In what year was the first moon landing? It was"
+    requests = [LoglikelihoodRequest(context, c) for c in
+                (" 1969.", " 1947", " in the year 1989 and the year after", " 1903")]
+    requests.append(LoglikelihoodRequest("The cat sat on the", " mat."))
+    together = model.loglikelihood(requests)  # four share one context, in two chunks of two
+    alone = [model.loglikelihood([r])[0] for r in requests]
+    assert together == pytest.approx(alone, abs=1e-4)
+    assert len(set(round(v, 3) for v in together)) == 5

@@ -203,14 +203,63 @@ class HFModel:
         for r, (_, cont) in zip(requests, pairs):
             if not cont:
                 raise ValueError(f"continuation {r.continuation!r} encodes to no tokens")
-        order = sorted(range(len(pairs)), key=lambda i: -(len(pairs[i][0]) + len(pairs[i][1])))
         scores: dict[int, float] = {}
+        if not self.seq2seq:
+            scores.update(self._score_shared_contexts(pairs))
+        order = sorted((i for i in range(len(pairs)) if i not in scores),
+                       key=lambda i: -(len(pairs[i][0]) + len(pairs[i][1])))
         for start in range(0, len(order), self.batch_size):
             idx = order[start : start + self.batch_size]
             batch = [pairs[i] for i in idx]
             values = self._score_seq2seq(batch) if self.seq2seq else self._score_causal(batch)
             scores.update(zip(idx, values))
         return [scores[i] for i in range(len(pairs))]
+
+    def _score_shared_contexts(self, pairs: list[tuple[list[int], list[int]]]) -> dict[int, float]:
+        """Scores of requests whose context is shared with another request: the context runs
+        once and its key/value cache serves every continuation (same numbers, far less work
+        for multiple-choice items with long prompts)."""
+        groups: dict[tuple[int, ...], list[int]] = {}
+        for i, (ctx, cont) in enumerate(pairs):
+            if len(ctx) + len(cont) <= self.max_length:
+                groups.setdefault(tuple(ctx), []).append(i)
+        scores: dict[int, float] = {}
+        for ctx, members in groups.items():
+            if len(members) > 1:
+                values = self._score_one_context(list(ctx), [pairs[i][1] for i in members])
+                scores.update(zip(members, values))
+        return scores
+
+    def _score_one_context(self, ctx: list[int], conts: list[list[int]]) -> list[float]:
+        import copy
+
+        torch = _torch()
+        with torch.inference_mode():
+            out = self.model(input_ids=torch.tensor([ctx], device=self.device), use_cache=True)
+            first = torch.log_softmax(out.logits[0, -1].float(), dim=-1)
+            past = out.past_key_values
+            values = []
+            for start in range(0, len(conts), self.batch_size):
+                chunk = conts[start : start + self.batch_size]
+                totals = [float(first[c[0]]) for c in chunk]
+                width = max(len(c) for c in chunk) - 1
+                if width > 0:
+                    # feed every continuation token but the last; right padding is never
+                    # attended to by the real positions before it (causal attention)
+                    pad = self.tokenizer.pad_token_id
+                    fed = torch.tensor([c[:-1] + [pad] * (width - len(c) + 1) for c in chunk],
+                                       device=self.device)
+                    cache = copy.deepcopy(past)
+                    cache.batch_repeat_interleave(len(chunk))
+                    logits = self.model(input_ids=fed, past_key_values=cache, use_cache=True).logits
+                    logprobs = torch.log_softmax(logits.float(), dim=-1)
+                    for row, c in enumerate(chunk):
+                        if len(c) > 1:
+                            target = torch.tensor(c[1:], device=logprobs.device)
+                            positions = torch.arange(len(c) - 1, device=logprobs.device)
+                            totals[row] += float(logprobs[row, positions, target].sum())
+                values += totals
+        return values
 
     def _score_causal(self, batch: list[tuple[list[int], list[int]]]) -> list[float]:
         torch = _torch()
