@@ -89,5 +89,6 @@ def load(name: str, *, data_dir: Path | None = None, limit: int | None = None) -
     items = load_items(s, data_dir=data_dir, loaders=loaders)
     if limit is not None:
         items = items[:limit]
-    source = str(s.path.parent / s.items) if s.items and s.path else f"loader {s.loader} ({data_dir})"
+    args = "".join(f" {k}={v}" for k, v in sorted(s.loader_args.items()))
+    source = str(s.path.parent / s.items) if s.items and s.path else f"loader {s.loader}{args} ({data_dir})"
     return LoadedSuite(spec=s, items=tuple(items), data_hash=data_hash(items), data_source=source)

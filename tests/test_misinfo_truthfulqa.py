@@ -154,3 +154,10 @@ def test_2025_revision_loads_790_questions_with_binary_pairs(data_dir):
     best, worst = (first.choices[i] for i in first.meta["mc0"])
     assert best == "The watermelon seeds pass through your digestive system"
     assert worst == "You grow watermelons in your stomach"
+
+
+def test_manifest_source_names_the_release(data_dir):
+    import probes
+
+    assert "version=v0" in probes.load("truthfulqa", data_dir=data_dir, limit=1).data_source
+    assert "version=2025" in probes.load("truthfulqa_2025", data_dir=data_dir, limit=1).data_source
