@@ -55,4 +55,4 @@ def test_shared_context_scoring_matches_scoring_each_request_alone(tiny_causal):
     together = model.loglikelihood(requests)  # four share one context, in two chunks of two
     alone = [model.loglikelihood([r])[0] for r in requests]
     assert together == pytest.approx(alone, abs=1e-4)
-    assert len(set(round(v, 3) for v in together)) == 5
+    assert len({round(v, 3) for v in together}) == 5

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import logging
 import os
@@ -231,8 +232,6 @@ class HFModel:
         return scores
 
     def _score_one_context(self, ctx: list[int], conts: list[list[int]]) -> list[float]:
-        import copy
-
         torch = _torch()
         with torch.inference_mode():
             out = self.model(input_ids=torch.tensor([ctx], device=self.device), use_cache=True)
