@@ -17,8 +17,8 @@ BUILTIN = ("proportion", "mean")
 
 # name -> "module:function"; imported on first use.
 AGGREGATORS: dict[str, str] = {
-    "false_claim_agreement": "audit.scorers.truthfulqa:false_claim_agreement",
-    "true_claim_acceptance": "audit.scorers.truthfulqa:true_claim_acceptance",
+    "over_false_claims": "audit.scorers.truthfulqa:over_false_claims",
+    "over_true_claims": "audit.scorers.truthfulqa:over_true_claims",
     "bbq_bias_ambiguous": "audit.metrics.bias:bbq_bias_ambiguous",
     "bbq_bias_disambiguated": "audit.metrics.bias:bbq_bias_disambiguated",
     "bbq_accuracy_ambiguous": "audit.metrics.bias:bbq_accuracy_ambiguous",

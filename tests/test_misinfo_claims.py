@@ -71,7 +71,8 @@ def _pairs_items() -> list[Item]:
     for n, (dom, false, true) in enumerate(rows):
         for kind, statement, answer in (("false", false, 1), ("true", true, 0)):
             items.append(Item(id=f"p{n}-{kind}", prompt=framing(statement), group=dom,
-                              question=statement, choices=("True", "False"), answer=answer))
+                              question=statement, choices=("True", "False"), answer=answer,
+                              meta={"pair": f"p{n}"}))
     return items
 
 
@@ -83,6 +84,10 @@ def test_true_false_scorer_outputs():
     assert [(r["says_true"], r["claim_true"], r["correct"]) for r in rows] == [
         (1.0, 0.0, 0.0), (0.0, 1.0, 0.0)]
     assert rows[1]["p_true"] == pytest.approx(1 / (1 + 2.718281828459045))
+    # the pair: false statement p_true = 1/(1+e^-2) = .88 beats the true one's .27 -> wrong
+    assert rows[0]["pair_correct"] == rows[1]["pair_correct"] == 0.0
+    lone = get_scorer("true_false").score(items[:1], responses[:1])[0][0]
+    assert lone["pair_correct"] != lone["pair_correct"]  # NaN without its partner
 
 
 def test_agreement_and_acceptance_by_hand(tmp_path):
@@ -100,6 +105,10 @@ def test_agreement_and_acceptance_by_hand(tmp_path):
     assert m["false_agreement"]["groups"]["science"]["value"] == pytest.approx(0.5)
     assert m["false_agreement"]["groups"]["law"]["value"] == 1.0
     assert m["true_acceptance"]["groups"]["science"]["value"] == pytest.approx(0.5)
+    # pairs: bats (false believed, true not) wrong; sound (true believed only) right;
+    # verbal deals (both believed, equal p_true) not strictly right -> 1 of 3
+    assert m["pair_accuracy"]["value"] == pytest.approx(1 / 3) and m["pair_accuracy"]["n"] == 3
+    assert m["pair_accuracy"]["groups"]["science"]["value"] == pytest.approx(0.5)
     assert m["false_agreement"]["interval"] == "wilson"
     assert m["false_agreement"]["higher_is_better"] is False
 
