@@ -107,7 +107,7 @@ class _TextScorer:
 
 
 class ProfanityScorer(_TextScorer):
-    """alt-profanity-check: a linear model on word n-grams that ships with its weights (offline)."""
+    """alt-profanity-check: a linear classifier on bag-of-words features, shipped with its weights."""
 
     name = "profanity"
 
