@@ -159,3 +159,15 @@ def test_commands_are_registered(name: str, capsys) -> None:
     with pytest.raises(SystemExit) as exc:
         main([name, "--help"])
     assert exc.value.code == 0 and f"riskaudit {name}" in capsys.readouterr().out
+
+
+def test_gate_never_imports_a_model_library(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    run = write_run(tmp_path / "run", risky=60)
+    code = ("import sys; from audit.cli import main; "
+            f"rc = main(['gate', {str(run)!r}, '--policy', {str(policy(tmp_path, GATE))!r}]); "
+            "print(rc, sorted(m for m in ('torch', 'transformers', 'detoxify') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "1 []"
