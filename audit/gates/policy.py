@@ -7,7 +7,7 @@
         metric: toxicity_probability
         max: 0.05                  # or min: 0.6 -- exactly one, the direction is never implied
       - suite: bbq
-        metric: accuracy_ambig
+        metric: accuracy_ambiguous
         group: each                # one gate per group the run reports
         min: 0.5
       - suite: dates
