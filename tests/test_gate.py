@@ -138,6 +138,19 @@ def test_custom_aggregates_are_gated_only_at_the_summary_confidence(tmp_path: Pa
         evaluate(Gate("s", "m", no_regression=True), run, run)
 
 
+def test_custom_aggregates_gate_each_group_from_the_summary(tmp_path: Path) -> None:
+    groups = {"age": {"value": 0.02, "ci_low": -0.05, "ci_high": 0.08, "n": 40},
+              "race": {"value": 0.4, "ci_low": 0.3, "ci_high": 0.5, "n": 40}}
+    entry = {"value": 0.2, "ci_low": 0.1, "ci_high": 0.3, "n": 80, "groups": groups}
+    run = load_run(write_run(tmp_path, {"age": ones(1, 40), "race": ones(1, 40)},
+                             aggregate="bias_score", summary_entry=entry))
+    policy = parse_policy({"version": 1, "gates": [{"suite": "s", "metric": "m", "group": "each",
+                                                    "max": 0.1}]})
+    verdicts = evaluate_policy(policy, run)
+    assert [(v.gate.group, v.status, v.high) for v in verdicts] == [("age", "pass", 0.08),
+                                                                    ("race", "fail", 0.5)]
+
+
 def test_unknown_per_item_rule_refuses_other_confidences(tmp_path: Path) -> None:
     entry = {"value": 0.5, "ci_low": 0.2, "ci_high": 0.8, "n": 4}
     run = load_run(write_run(tmp_path, {"": [0.0, 1.0]}, samples=2, per_item=None,
