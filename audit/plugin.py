@@ -167,7 +167,9 @@ class GateItem(pytest.Item):
         if verdict.outcome == "skip":
             pytest.skip(verdict.message)
         if verdict.outcome == "warn":
-            warnings.warn(RiskauditGateWarning(f"{self.gate.id}: {verdict.message}"), stacklevel=1)
+            # reported at the policy file, where the gate is, rather than at this line
+            warnings.warn_explicit(RiskauditGateWarning(f"{self.gate.id}: {verdict.message}"),
+                                   RiskauditGateWarning, str(self.parent.policy), 0)  # type: ignore[union-attr]
         if verdict.outcome == "fail":
             raise GateFailed(verdict)
 
