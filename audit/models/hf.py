@@ -234,7 +234,11 @@ class HFModel:
     def _score_one_context(self, ctx: list[int], conts: list[list[int]]) -> list[float]:
         torch = _torch()
         with torch.inference_mode():
-            out = self.model(input_ids=torch.tensor([ctx], device=self.device), use_cache=True)
+            ids = torch.tensor([ctx], device=self.device)
+            try:  # only the last position's logits are needed (large vocabularies cost a lot)
+                out = self.model(input_ids=ids, use_cache=True, logits_to_keep=1)
+            except TypeError:
+                out = self.model(input_ids=ids, use_cache=True)
             first = torch.log_softmax(out.logits[0, -1].float(), dim=-1)
             past = out.past_key_values
             values = []
