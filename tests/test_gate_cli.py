@@ -84,6 +84,10 @@ def test_gate_exits_2_on_bad_input(tmp_path, capsys) -> None:
     typo = policy(tmp_path, "  - {suite: datez, metric: accuracy, min: 0.1}\n")
     assert main(["gate", str(run), "--policy", str(typo)]) == 2
     assert "unknown suite 'datez'" in capsys.readouterr().err
+    metric_typo = policy(tmp_path, "  - {suite: dates, metric: acuracy, min: 0.1}\n")
+    assert main(["gate", str(run), "--policy", str(metric_typo)]) == 2
+    assert "suite dates has no metric 'acuracy' (metrics: accuracy, choice_accuracy" in \
+        capsys.readouterr().err
     assert main(["gate", str(run), "--policy", str(tmp_path / "missing.yaml")]) == 2
 
 

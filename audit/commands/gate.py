@@ -120,14 +120,22 @@ def overall(verdicts: Sequence[Any]) -> str:
 
 
 def check_suites(policy: Any, run_summary: dict[str, Any]) -> None:
-    """Every gate names a suite that exists (in the run or shipped), so typos are not skipped."""
+    """Every gate names a suite and a metric that exist (shipped, or in the run), so a typo is
+    an error rather than a skipped gate."""
     import probes
     from audit.gates import PolicyError
 
-    known = set(probes.available()) | set(run_summary.get("suites", {}))
+    shipped = set(probes.available())
+    in_run = run_summary.get("suites", {})
     for gate in policy.gates:
-        if gate.suite not in known:
+        if gate.suite not in shipped and gate.suite not in in_run:
             raise PolicyError(f"gate {gate.id}: unknown suite {gate.suite!r}")
+        metrics = set(in_run.get(gate.suite, {}).get("metrics", {}))
+        if gate.suite in shipped:
+            metrics |= {m.name for m in probes.spec(gate.suite).metrics}
+        if gate.metric not in metrics:
+            raise PolicyError(f"gate {gate.id}: suite {gate.suite} has no metric {gate.metric!r} "
+                              f"(metrics: {', '.join(sorted(metrics))})")
 
 
 def run(args: argparse.Namespace) -> int:

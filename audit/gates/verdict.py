@@ -214,10 +214,22 @@ def _needed_text(needed: int | None, n: int) -> str:
     return f"about {needed} items would decide it (now {n})"
 
 
+def _missing(gate: Gate, data: RunData, what: str) -> str | None:
+    """Why `data` has nothing for the gate (suite or metric absent), else None."""
+    suite = data.summary.get("suites", {}).get(gate.suite)
+    if suite is None:
+        return f"suite {gate.suite} is not in {what}"
+    if gate.metric not in suite.get("metrics", {}):
+        return (f"suite {gate.suite} (version {suite.get('version', '?')}) in {what} has no "
+                f"metric {gate.metric!r}; it has {', '.join(suite.get('metrics', {})) or 'none'}")
+    return None
+
+
 def check(gate: Gate, run: RunData) -> Verdict:
     """Verdict of an absolute gate (max or min)."""
-    if gate.suite not in run.summary.get("suites", {}):
-        return Verdict(gate, "skipped", f"suite {gate.suite} is not in this run")
+    why = _missing(gate, run, "this run")
+    if why:
+        return Verdict(gate, "skipped", why)
     entry, _ = _metric(gate, run.summary)
     label = _label(gate)
     est, rows = _estimate(gate, run)
@@ -265,8 +277,9 @@ def check_regression(gate: Gate, run: RunData, baseline: RunData | None) -> Verd
     if baseline is None:
         return Verdict(gate, "skipped", "no baseline run given")
     for data, what in ((run, "this run"), (baseline, "the baseline")):
-        if gate.suite not in data.summary.get("suites", {}):
-            return Verdict(gate, "skipped", f"suite {gate.suite} is not in {what}")
+        why = _missing(gate, data, what)
+        if why:
+            return Verdict(gate, "skipped", why)
     entry, _ = _metric(gate, run.summary)
     label = _label(gate)
     kind = entry.get("aggregate", "proportion")
