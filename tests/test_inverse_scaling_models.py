@@ -56,3 +56,20 @@ def test_shared_context_scoring_matches_scoring_each_request_alone(tiny_causal):
     alone = [model.loglikelihood([r])[0] for r in requests]
     assert together == pytest.approx(alone, abs=1e-4)
     assert len({round(v, 3) for v in together}) == 5
+
+
+def test_a_shared_few_shot_prefix_is_reused_across_calls_with_the_same_scores(tiny_causal):
+    from audit.models import ModelOptions, load_model
+    from audit.types import LoglikelihoodRequest
+
+    model = load_model(f"hf:{tiny_causal}", ModelOptions(threads=1, batch_size=4))
+    preamble = " ".join(["The cat sat on the mat. The dog ran in the park."] * 4)
+    contexts = [f"{preamble} In what year was the first moon landing? It was",
+                f"{preamble} Marie Curie won the Nobel Prize in",
+                f"{preamble} The Berlin Wall fell in"]
+    requests = [LoglikelihoodRequest(c, x) for c in contexts for x in (" 1969", " 1903.")]
+    first_call = model.loglikelihood(requests[:4])  # two contexts: remembers their prefix
+    assert model._prefix is not None and len(model._prefix[0]) >= 32
+    second_call = model.loglikelihood(requests[4:])  # the third context starts from it
+    alone = [model.loglikelihood([r])[0] for r in requests]
+    assert first_call + second_call == pytest.approx(alone, abs=1e-4)

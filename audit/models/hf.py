@@ -43,6 +43,10 @@ def fingerprint_folder(path: Path) -> str:
     return "sha256:" + h.hexdigest()
 
 
+_MIN_PREFIX = 32
+"""Shortest common context prefix worth keeping a key/value cache for."""
+
+
 class HFModel:
     """A transformers model behind the batched Model protocol.
 
@@ -91,6 +95,8 @@ class HFModel:
             or min(self.tokenizer.model_max_length, 4096)
         )
         self._chat = bool(use_chat_template and getattr(self.tokenizer, "chat_template", None))
+        self._prefix: tuple[tuple[int, ...], Any] | None = None
+        """Token ids of a context prefix seen before and their key/value cache."""
         if fingerprint is None:
             fingerprint = fingerprint_folder(Path(src)) if Path(src).is_dir() else f"hub:{src}"
         self.info = ModelInfo(
@@ -224,21 +230,49 @@ class HFModel:
         for i, (ctx, cont) in enumerate(pairs):
             if len(ctx) + len(cont) <= self.max_length:
                 groups.setdefault(tuple(ctx), []).append(i)
+        shared = {ctx: members for ctx, members in groups.items() if len(members) > 1}
+        self._remember_prefix(list(shared))
         scores: dict[int, float] = {}
-        for ctx, members in groups.items():
-            if len(members) > 1:
-                values = self._score_one_context(list(ctx), [pairs[i][1] for i in members])
-                scores.update(zip(members, values))
+        for ctx, members in shared.items():
+            values = self._score_one_context(list(ctx), [pairs[i][1] for i in members])
+            scores.update(zip(members, values))
         return scores
+
+    def _forward_last(self, ids: list[int], past: Any = None) -> Any:
+        """Run `ids` (after `past`), keeping only the last position's logits when the model allows."""
+        torch = _torch()
+        kwargs: dict[str, Any] = {"input_ids": torch.tensor([ids], device=self.device),
+                                  "use_cache": True}
+        if past is not None:
+            kwargs["past_key_values"] = copy.deepcopy(past)
+        try:  # large vocabularies make logits for every position costly
+            return self.model(**kwargs, logits_to_keep=1)
+        except TypeError:
+            return self.model(**kwargs)
+
+    def _remember_prefix(self, contexts: list[tuple[int, ...]]) -> None:
+        """Keep the key/value cache of the tokens every context of this call starts with (a
+        few-shot preamble, say), so later contexts that start the same way skip them."""
+        if len(contexts) < 2:
+            return
+        n = min(len(c) for c in contexts) - 1
+        first = contexts[0]
+        for other in contexts[1:]:
+            n = next((k for k in range(n) if other[k] != first[k]), n)
+        if n < _MIN_PREFIX or (self._prefix is not None and self._prefix[0] == first[:n]):
+            return
+        torch = _torch()
+        with torch.inference_mode():
+            self._prefix = (first[:n], self._forward_last(list(first[:n])).past_key_values)
 
     def _score_one_context(self, ctx: list[int], conts: list[list[int]]) -> list[float]:
         torch = _torch()
         with torch.inference_mode():
-            ids = torch.tensor([ctx], device=self.device)
-            try:  # only the last position's logits are needed (large vocabularies cost a lot)
-                out = self.model(input_ids=ids, use_cache=True, logits_to_keep=1)
-            except TypeError:
-                out = self.model(input_ids=ids, use_cache=True)
+            prefix = self._prefix
+            if prefix is not None and len(prefix[0]) < len(ctx) and tuple(ctx[: len(prefix[0])]) == prefix[0]:
+                out = self._forward_last(ctx[len(prefix[0]) :], prefix[1])
+            else:
+                out = self._forward_last(ctx)
             first = torch.log_softmax(out.logits[0, -1].float(), dim=-1)
             past = out.past_key_values
             values = []
