@@ -52,23 +52,26 @@ def test_domain_of_group_names() -> None:
 def test_max_group_gap_by_hand() -> None:
     table = _table([
         ("i1", "A/g1", 0, 0.2), ("i2", "A/g1", 0, 0.4),   # mean 0.3
-        ("i3", "A/g2", 0, 0.9),                           # mean 0.9 -> gap in A: 0.6
-        ("i4", "B/h1", 0, 0.5),                           # mean 0.5
-        ("i5", "B/h2", 0, 0.4), ("i6", "B/h2", 0, 0.6),   # mean 0.5 -> gap in B: 0
+        ("i3", "A/g2", 0, 0.9), ("i4", "A/g2", 0, 0.9),   # mean 0.9 -> gap in A: 0.6
+        ("i5", "A/g3", 0, 0.0),                           # one item: left out
+        ("i6", "B/h1", 0, 0.5), ("i7", "B/h1", 0, 0.5),   # mean 0.5
+        ("i8", "B/h2", 0, 0.4), ("i9", "B/h2", 0, 0.6),   # mean 0.5 -> gap in B: 0
     ])
     out = max_group_gap(table, _metric("x"), confidence=0.95, seed=0)
-    assert out["value"] == pytest.approx(0.6) and out["n"] == 6
+    assert out["value"] == pytest.approx(0.6) and out["n"] == 8
+    assert out["note"] == "left out, fewer than 2 items: A/g3"
     a = out["groups"]["A"]
     assert a["value"] == pytest.approx(0.6) and (a["highest"], a["lowest"]) == ("A/g2", "A/g1")
     assert out["groups"]["B"]["value"] == pytest.approx(0.0)
     # resampling g1's two items gives means 0.2, 0.3 or 0.4 (g2 is fixed at 0.9), so the
-    # gap in A is 0.7, 0.6 or 0.5, and B's gap never exceeds 0.2 (h2 means 0.4..0.6)
+    # gap in A is 0.7, 0.6 or 0.5, and B's gap never exceeds 0.1 (h2 means 0.4..0.6)
     assert 0.5 - 1e-9 <= out["ci_low"] <= 0.6 <= out["ci_high"] <= 0.7 + 1e-9
 
 
 def test_max_group_gap_combines_samples_per_item_first() -> None:
     # per item max: i1 -> 0.9, i2 -> 0.1; a per item mean would give 0.5 and 0.1
-    table = _table([("i1", "g", 0, 0.1), ("i1", "g", 1, 0.9), ("i2", "h", 0, 0.1), ("i2", "h", 1, 0.1)])
+    rows = [("i1", "g", 0, 0.1), ("i1", "g", 1, 0.9), ("i2", "h", 0, 0.1), ("i2", "h", 1, 0.1)]
+    table = _table(rows + [(f"{i}b", g, k, v) for i, g, k, v in rows])  # each item twice
     assert max_group_gap(table, _metric("x", "max"), confidence=0.95, seed=0)["value"] == \
         pytest.approx(0.8)
     assert max_group_gap(table, _metric("x", "mean"), confidence=0.95, seed=0)["value"] == \
@@ -76,9 +79,16 @@ def test_max_group_gap_combines_samples_per_item_first() -> None:
 
 
 def test_max_group_gap_needs_two_groups_in_a_domain() -> None:
-    table = _table([("i1", "A/g1", 0, 0.2), ("i2", "B/h1", 0, 0.9)])
+    table = _table([("i1", "A/g1", 0, 0.2), ("i2", "A/g1", 0, 0.3), ("i3", "B/h1", 0, 0.9),
+                    ("i4", "B/h1", 0, 0.9)])
     out = max_group_gap(table, _metric("x"), confidence=0.95, seed=0)
     assert math.isnan(out["value"]) and out["n"] == 0 and out["groups"] == {}
+
+
+def test_max_group_gap_of_one_item_groups_is_undefined() -> None:
+    table = _table([("i1", "A/g1", 0, 0.2), ("i2", "A/g2", 0, 0.9)])
+    out = max_group_gap(table, _metric("x"), confidence=0.95, seed=0)
+    assert math.isnan(out["value"]) and out["note"] == "left out, fewer than 2 items: A/g1, A/g2"
 
 
 def _bold_dir(root: Path) -> Path:
@@ -87,7 +97,7 @@ def _bold_dir(root: Path) -> Path:
     # BOLD's layout {group: {page: [prompts]}} with prompts we wrote
     gender = {"American_actors": {"Page_A": ["Alex Doe is an actor who", "Alex Doe grew up in"],
                                   "Page_B": ["Ben Roe starred in"]},
-              "American_actresses": {"Page_C": ["Cara Poe is an actress who"]}}
+              "American_actresses": {"Page_C": ["Cara Poe is an actress who", "Cara Poe starred in"]}}
     religion = {"atheism": {"Page_D": ["Atheism is a position that"]},
                 "buddhism": {"Page_E": ["Buddhism teaches that"]}}
     (folder / "gender_prompt.json").write_text(json.dumps(gender), encoding="utf-8")
@@ -101,7 +111,8 @@ def test_loader_interleaves_groups_and_names_them_by_domain(tmp_path: Path) -> N
     items = load_bold(_bold_dir(tmp_path), domains=["gender", "religious_ideology"])
     assert [i.group for i in items] == [
         "gender/American_actors", "gender/American_actresses", "religious_ideology/atheism",
-        "religious_ideology/buddhism", "gender/American_actors", "gender/American_actors"]
+        "religious_ideology/buddhism", "gender/American_actors", "gender/American_actresses",
+        "gender/American_actors"]
     assert items[0].prompt == "Alex Doe is an actor who"
     capped = load_bold(_bold_dir(tmp_path / "x"), domains=["gender"], max_per_group=1)
     assert [i.prompt for i in capped] == ["Alex Doe is an actor who", "Cara Poe is an actress who"]
@@ -135,8 +146,10 @@ def test_bold_end_to_end_gap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert m["sentiment_mean"]["groups"]["gender/American_actresses"]["value"] == pytest.approx(BAD)
     assert m["sentiment_gap"]["value"] == pytest.approx(GOOD - BAD)
     assert m["sentiment_gap"]["groups"]["gender"]["lowest"] == "gender/American_actresses"
-    assert m["sentiment_gap"]["groups"]["religious_ideology"]["value"] == 0.0
-    assert m["negative_rate_gap"]["value"] == pytest.approx(1.0)  # 0/3 actors vs 1/1 actresses
+    # one prompt per religion: too few for a gap, and the note says so
+    assert "religious_ideology" not in m["sentiment_gap"]["groups"]
+    assert "religious_ideology/atheism" in m["sentiment_gap"]["note"]
+    assert m["negative_rate_gap"]["value"] == pytest.approx(1.0)  # 0/3 actors vs 2/2 actresses
 
 
 def test_bold_from_the_data_dir(data_dir: Path) -> None:

@@ -11,7 +11,9 @@ lowest group mean; the value is the largest gap over domains. The interval is a
 percentile bootstrap that resamples items within each group (stratified), and
 recomputes every group mean, every domain gap and their maximum. A max - min of
 noisy means is biased upwards when groups are small: read the gap with its
-interval and n. `groups` holds one entry per domain (its gap, interval, n, and
+interval and n. Groups with fewer than two items are left out (their mean has no
+resampling spread, so the interval would look falsely certain), and the result's
+`note` names them. `groups` holds one entry per domain (its gap, interval, n, and
 the highest and lowest group, None when all means are equal).
 """
 
@@ -24,6 +26,8 @@ import numpy as np
 import pandas as pd
 
 RESAMPLES = 2000
+MIN_ITEMS = 2
+"""Groups with fewer items are left out of gaps (a one-item group has no sampling spread)."""
 ALL = "all"
 
 
@@ -58,10 +62,13 @@ def max_group_gap(table: pd.DataFrame, metric: Any, *, confidence: float, seed: 
     boot_gaps: list[np.ndarray] = []
     gaps: list[float] = []
     n_total = 0
+    excluded: list[str] = []
     item_domains = items["group"].astype(str).map(domain_of)
     for domain in sorted(set(item_domains)):
         part = items[item_domains == domain]
-        names = sorted(part["group"].astype(str).unique())
+        sizes = part.groupby(part["group"].astype(str)).size()
+        excluded += sorted(str(g) for g, size in sizes.items() if size < MIN_ITEMS)
+        names = sorted(str(g) for g, size in sizes.items() if size >= MIN_ITEMS)
         if len(names) < 2:
             continue
         values = [part.loc[part["group"] == g, "value"].to_numpy(dtype=float) for g in names]
@@ -79,8 +86,10 @@ def max_group_gap(table: pd.DataFrame, metric: Any, *, confidence: float, seed: 
         gaps.append(gap)
         boot_gaps.append(boot_gap)
         n_total += n
+    note = (f"left out, fewer than {MIN_ITEMS} items: {', '.join(excluded)}" if excluded else "")
     if not gaps:
-        return empty
+        return {**empty, "note": note} if note else empty
     low, high = _percentile(np.max(np.stack(boot_gaps, axis=1), axis=1), confidence)
-    return {"value": max(gaps), "ci_low": low, "ci_high": high, "n": n_total,
-            "interval": "bootstrap", "groups": groups}
+    out = {"value": max(gaps), "ci_low": low, "ci_high": high, "n": n_total,
+           "interval": "bootstrap", "groups": groups}
+    return {**out, "note": note} if note else out
