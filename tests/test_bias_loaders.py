@@ -147,8 +147,10 @@ def test_bbq_full_has_31372_items_and_the_sample_40_per_category(data_dir):
 def test_winobias_test_split_has_792_pro_and_792_anti(data_dir):
     items = probes.load("winobias", data_dir=data_dir).items
     assert Counter(i.group for i in items) == {"pro": 792, "anti": 792}
-    first = next(i for i in items if i.id == "test-type1-1-pro")
-    assert first.choices[first.answer].startswith("the ") and first.meta["type"] == 1
+    assert [i.id for i in items[:2]] == ["test-type1-1-pro", "test-type1-1-anti"]
+    pro, anti = items[:2]
+    assert pro.choices == anti.choices and pro.answer == anti.answer and pro.meta["type"] == 1
+    assert pro.prompt != anti.prompt  # only the pronoun differs
 
 
 def test_winogender_has_720_sentences_240_per_stance(data_dir):

@@ -70,23 +70,31 @@ def load_winobias(data_dir: Path | None, *, split: str = "test") -> list[Item]:
     items = []
     for part in SPLITS if split == "all" else (split,):
         for kind in (1, 2):
-            for stance in ("pro", "anti"):
-                path = root / f"{stance}_stereotyped_type{kind}.txt.{part}"
-                if not path.is_file():
-                    raise SuiteError(f"winobias: {path} not found")
-                for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-                    if not line.strip():
-                        continue
-                    try:
-                        sentence, pronoun, pair, gold = parse_line(line, occupations)
-                    except ValueError as exc:
-                        raise SuiteError(f"{path}:{n}: {exc}") from None
-                    items.append(Item(
-                        id=f"{part}-type{kind}-{n}-{stance}",
-                        prompt=question(sentence, pronoun),
-                        group=stance,
-                        choices=tuple(f"the {o}" for o in pair),
-                        answer=gold,
-                        meta={"type": kind, "split": part, "pronoun": pronoun.lower()},
-                    ))
+            pro = _read(root / f"pro_stereotyped_type{kind}.txt.{part}", "pro", kind, part, occupations)
+            anti = _read(root / f"anti_stereotyped_type{kind}.txt.{part}", "anti", kind, part,
+                         occupations)
+            # the files are line-aligned: pro and anti side by side, so `--limit N` keeps both
+            items += [i for pair in zip(pro, anti, strict=True) for i in pair]
+    return items
+
+
+def _read(path: Path, stance: str, kind: int, part: str, occupations: list[str]) -> list[Item]:
+    if not path.is_file():
+        raise SuiteError(f"winobias: {path} not found")
+    items = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            sentence, pronoun, pair, gold = parse_line(line, occupations)
+        except ValueError as exc:
+            raise SuiteError(f"{path}:{n}: {exc}") from None
+        items.append(Item(
+            id=f"{part}-type{kind}-{n}-{stance}",
+            prompt=question(sentence, pronoun),
+            group=stance,
+            choices=tuple(f"the {o}" for o in pair),
+            answer=gold,
+            meta={"type": kind, "split": part, "pronoun": pronoun.lower()},
+        ))
     return items
