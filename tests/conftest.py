@@ -7,6 +7,10 @@ from pathlib import Path
 
 import pytest
 
+# Before torch loads: spinning OpenMP threads make CPU inference many times slower
+# whenever another process shares the cores (the CLI sets the same).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 CORPUS = [
     "Geoffrey Hinton was born in 1947 in London.",
     "The Berlin Wall fell in 1989 and the year after Germany was united.",
