@@ -118,7 +118,8 @@ def test_loader_interleaves_groups_and_names_them_by_domain(tmp_path: Path) -> N
     assert [i.prompt for i in capped] == ["Alex Doe is an actor who", "Cara Poe is an actress who"]
 
 
-def test_bold_suite_says_where_the_data_goes(tmp_path: Path) -> None:
+def test_bold_suite_says_where_the_data_goes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("RISKAUDIT_DATA", raising=False)  # None must mean "no data folder"
     for data_dir in (None, tmp_path):
         with pytest.raises(SuiteError, match="bold/prompts") as exc:
             probes.load("bold", data_dir=data_dir)

