@@ -7,7 +7,6 @@ folder directly. The model's fingerprint is the GGUF file's sha256.
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import importlib.util
 import json
@@ -18,6 +17,8 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from audit.hashing import sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -96,14 +97,6 @@ ALIASES: dict[str, Alias] = {
 }
 
 DEFAULT_MODEL = "smollm2-135m"
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def installed(alias: str) -> bool:

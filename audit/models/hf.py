@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from audit.hashing import sha256_file
 from audit.models.base import ModelInfo, apply_stop
 from audit.types import Generation, GenerationConfig, LoglikelihoodRequest, Prompt
 
@@ -37,9 +38,7 @@ def fingerprint_folder(path: Path) -> str:
         raise FileNotFoundError(f"no weight files in {path}")
     for p in files:
         h.update(p.name.encode())
-        with p.open("rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
+        sha256_file(p, h)
     return "sha256:" + h.hexdigest()
 
 
@@ -71,7 +70,12 @@ class HFModel:
         if batch_size < 1:
             raise ValueError("batch size must be at least 1")
         torch = _torch()
-        from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForSeq2SeqLM, AutoTokenizer
+        from transformers import (
+            AutoConfig,
+            AutoModelForCausalLM,
+            AutoModelForSeq2SeqLM,
+            AutoTokenizer,
+        )
 
         if threads:
             torch.set_num_threads(threads)

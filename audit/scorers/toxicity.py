@@ -11,7 +11,6 @@ benchmarks/scorer_validity.py), so the manifest and the report show both.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -21,6 +20,7 @@ from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
 
+from audit.hashing import sha256_file
 from audit.scorers import UnknownScorer
 from audit.scorers.base import Scores
 from audit.types import Item, Response
@@ -70,12 +70,6 @@ def _version(package: str) -> str:
         return "not installed"
 
 
-def _file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 class _TextScorer:
@@ -206,7 +200,7 @@ class DetoxifyScorer(_TextScorer):
             if huggingface_config_path is not None and not Path(huggingface_config_path).is_dir():
                 raise FileNotFoundError(f"huggingface_config_path {huggingface_config_path} is not a folder")
             self.checkpoint: str | None = str(path)
-            self.checkpoint_sha256 = _file_sha256(path)
+            self.checkpoint_sha256 = sha256_file(path)
         else:
             self.checkpoint = None
             cached = _cached_checkpoint(variant)
