@@ -132,6 +132,10 @@ def test_custom_aggregates_are_gated_only_at_the_summary_confidence(tmp_path: Pa
                              summary_entry=entry))
     v = evaluate(Gate("s", "m", max=0.2), run)  # the summary's numbers, not the rows' rate
     assert (v.status, v.value, v.high) == ("fail", 0.3, 0.35)
+    assert [e.value for e in v.examples] == [1.0, 0.0, 0.0]  # lower is better: highest first
+    better = load_run(write_run(tmp_path / "hib", {"": ones(1, 80)}, aggregate="pair_accuracy",
+                                higher_is_better=True, summary_entry=entry))
+    assert [e.value for e in evaluate(Gate("s", "m", min=0.9), better).examples] == [0.0] * 3
     with pytest.raises(PolicyError, match="only at the run's confidence 0.95"):
         evaluate(Gate("s", "m", max=0.2, confidence=0.99), run)
     with pytest.raises(PolicyError, match="no per-item paired test"):

@@ -233,8 +233,8 @@ def check(gate: Gate, run: RunData) -> Verdict:
     entry, _ = _metric(gate, run.summary)
     label = _label(gate)
     est, rows = _estimate(gate, run)
-    hib = bool(entry["higher_is_better"]) if entry.get("aggregate", "proportion") in BUILTIN else False
-    examples = _worst(rows, hib)
+    # the per-row values of aggregator metrics are read in the metric's direction too
+    examples = _worst(rows, bool(entry["higher_is_better"]))
     common: dict[str, Any] = {
         "value": float(est.get("value", math.nan)), "low": float(est.get("ci_low", math.nan)),
         "high": float(est.get("ci_high", math.nan)), "n": int(est.get("n", 0) or 0),
