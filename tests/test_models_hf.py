@@ -83,6 +83,22 @@ def test_seeded_sampling_returns_n_samples_and_repeats(causal):
     assert first == again
 
 
+def test_each_sampling_batch_gets_its_own_seed():
+    from audit.models.hf import batch_seed
+
+    assert batch_seed(0, ["a", "b"]) == batch_seed(0, ["a", "b"])
+    assert batch_seed(0, ["a", "b"]) != batch_seed(0, ["a", "c"])
+    assert batch_seed(0, ["a", "b"]) != batch_seed(1, ["a", "b"])
+    assert batch_seed(0, ["ab"]) != batch_seed(0, ["a", "b"])
+
+
+def test_sampling_differs_between_seeds(causal):
+    prompts = [Prompt("The dog"), Prompt("The cat")]
+    one = causal.generate(prompts, GenerationConfig(max_new_tokens=8, temperature=1.0, n=4, seed=1))
+    two = causal.generate(prompts, GenerationConfig(max_new_tokens=8, temperature=1.0, n=4, seed=2))
+    assert one != two
+
+
 def test_question_prompts_use_the_chat_template(causal):
     rendered, special = causal._render(Prompt("Who?", chat=True))
     assert rendered == "<s>user: Who?\nassistant:"

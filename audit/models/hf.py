@@ -42,6 +42,18 @@ def fingerprint_folder(path: Path) -> str:
     return "sha256:" + h.hexdigest()
 
 
+def batch_seed(seed: int, texts: Sequence[str]) -> int:
+    """Sampling seed for one batch, from the run's seed and the batch's prompts.
+
+    Every batch draws from its own stream, so items in different batches (or in
+    different calls) never share random numbers, and the same batch repeats exactly.
+    """
+    h = hashlib.sha256(str(seed).encode())
+    for text in texts:
+        h.update(b"\x1f" + text.encode("utf-8"))
+    return int.from_bytes(h.digest()[:8], "big") >> 1
+
+
 _MIN_PREFIX = 32
 """Shortest common context prefix worth keeping a key/value cache for."""
 
@@ -148,7 +160,7 @@ class HFModel:
                 kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
             else:
                 kwargs.update(do_sample=True, temperature=config.temperature, top_p=config.top_p, top_k=None)
-                torch.manual_seed(config.seed + start)
+                torch.manual_seed(batch_seed(config.seed, [rendered[i][0] for i in idx]))
             with torch.inference_mode():
                 out = self.model.generate(**batch, **kwargs)
             if not self.seq2seq:
