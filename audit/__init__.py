@@ -29,7 +29,26 @@ _EXPORTS = {
     "ResponseCache": "audit.cache",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "FakeModel",
+    "Generation",
+    "GenerationConfig",
+    "Item",
+    "LoadedSuite",
+    "LoglikelihoodRequest",
+    "Model",
+    "ModelInfo",
+    "ModelOptions",
+    "Prompt",
+    "Response",
+    "ResponseCache",
+    "RunOptions",
+    "Runner",
+    "SuiteError",
+    "SuiteSpec",
+    "load_model",
+    "load_spec",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -27,8 +27,7 @@ class _Parser(argparse.ArgumentParser):
 
 def _expected_errors() -> tuple[type[BaseException], ...]:
     """Exception types that mean bad input rather than a bug."""
-    from audit.models import builtin
-    from audit.models import UnknownModel
+    from audit.models import UnknownModel, builtin
     from audit.scorers import UnknownScorer
     from audit.suite import SuiteError
 

@@ -14,7 +14,7 @@ import platform
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Protocol
@@ -180,7 +180,7 @@ class Runner:
         return {
             "status": status,
             "started": started,
-            "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "finished": datetime.now(UTC).isoformat(timespec="seconds"),
             "model": asdict(info),
             "libraries": library_versions(),
             "seed": self.options.seed,
@@ -326,7 +326,7 @@ class Runner:
     def run(self) -> dict[str, Any]:
         """Execute, write the run directory, and return the summary."""
         self.out.mkdir(parents=True, exist_ok=True)
-        started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        started = datetime.now(UTC).isoformat(timespec="seconds")
         scorers: dict[str, Any] = {}
         self._load_recorded()
         t0 = time.perf_counter()

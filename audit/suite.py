@@ -15,10 +15,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from audit import aggregates
 from audit.types import GenerationConfig, Item
+from audit.yamlfile import read_yaml
 
 METHODS = ("generate", "loglikelihood", "choice")
 INPUTS = ("prompt", "question")
@@ -46,7 +45,7 @@ class TaskSpec:
     """For generate: `prompt` (completion) or `question` (chat template when the model has one)."""
     separator: str = " "
     """Put between the prompt and each choice for loglikelihood and choice tasks."""
-    generation: GenerationConfig = GenerationConfig()
+    generation: GenerationConfig = field(default_factory=GenerationConfig)
     """Decoding settings for generate tasks."""
 
 
@@ -231,17 +230,7 @@ def parse_spec(data: Any, where: str, path: Path | None = None) -> SuiteSpec:
 def load_spec(path: str | Path) -> SuiteSpec:
     """Read and validate a suite YAML file."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SuiteError(f"{path}: cannot read ({exc.strerror})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1}" if mark else ""
-        raise SuiteError(f"{path}: malformed YAML{at}") from None
-    return parse_spec(data, str(path), path)
+    return parse_spec(read_yaml(path, SuiteError), str(path), path)
 
 
 _ITEM_KEYS = {"id", "prompt", "group", "question", "choices", "answer", "meta"}

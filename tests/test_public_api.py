@@ -21,3 +21,9 @@ def test_unknown_attribute_of_audit_raises():
 
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         audit.nope  # noqa: B018
+
+
+def test_audit_exports_exactly_its_lazy_names():
+    import audit
+
+    assert sorted(audit.__all__) == sorted(audit._EXPORTS)

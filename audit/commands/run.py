@@ -84,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     from audit.errors import UserError
     from audit.models import DEFAULT_MODEL, ModelOptions, load_model
     from audit.models.builtin import cache_dir
-    from audit.runner import RunOptions, Runner
+    from audit.runner import Runner, RunOptions
 
     models = args.models or [DEFAULT_MODEL]
     if len(set(models)) != len(models):

@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
+from audit.yamlfile import read_yaml
 
 SEVERITIES = ("low", "medium", "high", "critical")
 ON_INCONCLUSIVE = ("fail", "warn", "pass")
@@ -216,17 +216,7 @@ def parse_policy(data: Any, where: str = "policy", path: Path | None = None) -> 
 def load_policy(path: str | Path) -> Policy:
     """Read and validate a policy file."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise PolicyError(f"{path}: cannot read ({exc.strerror})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1}" if mark else ""
-        raise PolicyError(f"{path}: malformed YAML{at}") from None
-    return parse_policy(data, str(path), path)
+    return parse_policy(read_yaml(path, PolicyError), str(path), path)
 
 
 def read_summary(path: str | Path) -> dict[str, Any]:

@@ -33,9 +33,8 @@ class UnknownModel(ValueError):
 def load_model(spec: str, options: ModelOptions | None = None) -> Model:
     """Resolve a model name: `fake`, a built-in alias, or `hf:PATH_OR_HUB_ID`."""
     options = options or ModelOptions()
-    kwargs = dict(
-        dtype=options.dtype, device=options.device, threads=options.threads, batch_size=options.batch_size
-    )
+    kwargs = {"dtype": options.dtype, "device": options.device, "threads": options.threads,
+              "batch_size": options.batch_size}
     if spec == "fake":
         return FakeModel()
     if spec in ALIASES:

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from audit.models.base import ModelInfo, apply_stop
 from audit.types import Generation, GenerationConfig, LoglikelihoodRequest, Prompt
 
+
 def _unit(*parts: object) -> float:
     """A stable pseudo-random number in [0, 1) derived from the parts."""
     digest = hashlib.sha256("\x1f".join(map(str, parts)).encode("utf-8")).digest()
