@@ -49,9 +49,9 @@ def test_bbq_scorer_rejects_an_item_without_a_context_condition():
         get_scorer("bbq").score([item], [resp(item, -1.0, -2.0, -3.0)])
 
 
-def test_coref_choice_scores_the_gold_referent():
+def test_choice_scores_the_gold_referent_of_a_pronoun():
     item = Item("w", "q", group="anti", choices=("the nurse", "the surgeon"), answer=1)
-    [[out]] = get_scorer("coref_choice").score([item], [resp(item, -2.0, -2.0 + 0.6931471805599453)])
+    [[out]] = get_scorer("choice").score([item], [resp(item, -2.0, -2.0 + 0.6931471805599453)])
     # ll gap ln 2 -> probabilities 1/3 and 2/3
     assert out["correct"] == 1.0 and out["answer_prob"] == pytest.approx(2 / 3)
 

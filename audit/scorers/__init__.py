@@ -13,7 +13,6 @@ __all__ = ["SCORERS", "Scorer", "Scores", "UnknownScorer", "get_scorer"]
 SCORERS: dict[str, str] = {
     "pair_preference": "audit.scorers.bias:PairPreferenceScorer",
     "bbq": "audit.scorers.bias:BBQScorer",
-    "coref_choice": "audit.scorers.bias:CorefChoiceScorer",
     "stereoset": "audit.scorers.bias:StereoSetScorer",
     "year": "audit.scorers.basic:YearScorer",
     "truthfulqa_mc": "audit.scorers.truthfulqa:TruthfulQAMCScorer",

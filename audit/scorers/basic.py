@@ -29,6 +29,11 @@ def answer_index(item: Item) -> int:
     raise ValueError(f"item {item.id}: answer {item.answer!r} is not one of its choices")
 
 
+def pick(loglikelihoods: Sequence[float]) -> int:
+    """Index of the highest log-likelihood; ties go to the first choice."""
+    return max(range(len(loglikelihoods)), key=lambda i: (loglikelihoods[i], -i))
+
+
 class YearScorer:
     """Reads the first year a generation states and compares it with the gold year.
 
@@ -78,10 +83,10 @@ class ChoiceScorer:
         for item, response in zip(items, responses, strict=True):
             lls = response.loglikelihoods
             gold = answer_index(item)
-            pick = max(range(len(lls)), key=lambda i: (lls[i], -i))
+            choice = pick(lls)
             top = max(lls)
             total = sum(math.exp(v - top) for v in lls)
-            out.append([{"correct": float(pick == gold), "answer_prob": math.exp(lls[gold] - top) / total}])
+            out.append([{"correct": float(choice == gold), "answer_prob": math.exp(lls[gold] - top) / total}])
         return out
 
 
@@ -90,4 +95,4 @@ def chosen(response: Response, item: Item) -> str:
     lls = response.loglikelihoods
     if not lls:
         return ""
-    return item.choices[max(range(len(lls)), key=lambda i: (lls[i], -i))]
+    return item.choices[pick(lls)]
