@@ -92,7 +92,7 @@ def test_choice_task_picks_the_likeliest_continuation(tmp_path):
 
 
 def test_run_directory_has_manifest_responses_results_and_summary(tmp_path):
-    runner, _ = run(tmp_path, FakeModel(REPLIES), options=RunOptions(seed=5))
+    run(tmp_path, FakeModel(REPLIES), options=RunOptions(seed=5))
     out = tmp_path / "run"
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "complete"
